@@ -1,0 +1,1 @@
+"""Source connectors, one package per source system, each with its mock adapter."""

@@ -1,0 +1,169 @@
+"""Population DB native records → canonical ``Citizen`` and ``Household`` records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hub.connect.contract import RecordMapper
+from hub.connect.records import CanonicalRecord, NativeRecord
+from hub.errors import MappingError
+from hub.normalise.address import CodeSystem, normalise_address
+from hub.normalise.dates import parse_timestamp, parse_vn_date
+from hub.normalise.identifiers import normalise_legacy_id, parse_pin
+from hub.normalise.names import canonical_name
+
+SOURCE = "population"
+
+SEX = {"nam": "MALE", "nữ": "FEMALE", "nu": "FEMALE"}
+MARITAL = {
+    "chưa kết hôn": "SINGLE", "độc thân": "SINGLE", "đã kết hôn": "MARRIED",
+    "ly hôn": "DIVORCED", "góa": "WIDOWED", "goá": "WIDOWED",
+}  # fmt: skip
+RELATION = {
+    "chủ hộ": "HEAD", "vợ": "SPOUSE", "chồng": "SPOUSE", "con": "CHILD", "cha": "PARENT",
+    "mẹ": "PARENT", "cháu": "GRANDCHILD", "anh": "SIBLING", "chị": "SIBLING", "em": "SIBLING",
+}  # fmt: skip
+STATUS = {"còn sống": "ALIVE", "đã chết": "DECEASED", "mất tích": "MISSING"}
+
+
+def _required(row: dict[str, Any], field: str) -> Any:
+    value = row.get(field)
+    if value is None or value == "":
+        raise MappingError(f"{field}: missing")
+    return value
+
+
+def _label(table: dict[str, str], row: dict[str, Any], field: str) -> str:
+    value = str(_required(row, field))
+    try:
+        return table[value.strip().lower()]
+    except KeyError:
+        raise MappingError(f"{field}: unknown label {value!r}") from None
+
+
+def _pin(value: Any, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    parse_pin(text, field=field)
+    return text
+
+
+def _address(raw: Any, as_of: str, field: str) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    if not isinstance(raw, dict):
+        raise MappingError(f"{field}: not an object")
+    return normalise_address(
+        str(raw.get("diaChiChiTiet") or ""),
+        code_system=CodeSystem.OLD_63,
+        as_of=as_of,
+        province_code=raw.get("maTinh"),
+        district_code=raw.get("maHuyen"),
+        ward_code=raw.get("maXa"),
+    ).to_avro()
+
+
+def _province_only(raw: Any, as_of: str) -> dict[str, Any] | None:
+    if not isinstance(raw, dict) or not raw.get("maTinh"):
+        return None
+    return _address(
+        {"diaChiChiTiet": f"Tỉnh mã {raw['maTinh']}", "maTinh": raw["maTinh"]}, as_of, "maTinh"
+    )
+
+
+class PopulationMapper(RecordMapper):
+    """Maps the population API's ``congdan`` and ``hogiadinh`` records."""
+
+    def map(self, stream: str, record: NativeRecord) -> Sequence[CanonicalRecord]:
+        """Map one native record (see :class:`~hub.connect.contract.RecordMapper`)."""
+        row = record.payload
+        if not isinstance(row, dict):
+            raise MappingError("record is not a JSON object")
+        try:
+            if stream == "citizens":
+                return [self._citizen(row)]
+            return [self._household(row)]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise MappingError(f"malformed record: {type(exc).__name__}: {exc}") from exc
+
+    def _meta(self, row: dict[str, Any], record_id: str) -> tuple[dict[str, Any], Any, str]:
+        updated = parse_timestamp(str(_required(row, "ngayCapNhat")), field="ngayCapNhat")
+        version = str(_required(row, "phienBan"))
+        meta = {
+            "source": SOURCE,
+            "source_record_id": record_id,
+            "source_version": version,
+            "updated_at": updated,
+        }
+        return meta, updated, version
+
+    def _citizen(self, row: dict[str, Any]) -> CanonicalRecord:
+        pin = _pin(_required(row, "soDinhDanh"), "soDinhDanh")
+        assert pin is not None
+        meta, updated, version = self._meta(row, pin)
+        as_of = updated.date().isoformat()
+        original = str(_required(row, "hoVaTen"))
+        death = row.get("ngayMat")
+        legacy = row.get("soCMND")
+        value = {
+            "pin": pin,
+            "legacy_id_number": normalise_legacy_id(str(legacy), field="soCMND")
+            if legacy
+            else None,
+            "full_name": canonical_name(original, field="hoVaTen"),
+            "full_name_original": original,
+            "other_names": [
+                canonical_name(n, field="tenGoiKhac") for n in row.get("tenGoiKhac") or []
+            ],
+            "birth_date": _date(parse_vn_date(str(_required(row, "ngaySinh")), field="ngaySinh")),
+            "sex": _label(SEX, row, "gioiTinh"),
+            "place_of_birth": row.get("noiSinh"),
+            "birth_registration_place": _province_only(row.get("noiDangKyKhaiSinh"), as_of),
+            "native_place": _province_only(row.get("queQuan"), as_of),
+            "ethnicity": row.get("danToc"),
+            "religion": row.get("tonGiao"),
+            "nationality": "VN" if row.get("quocTich") in (None, "Việt Nam", "VN") else "XX",
+            "marital_status": _label(MARITAL, row, "tinhTrangHonNhan")
+            if row.get("tinhTrangHonNhan")
+            else "UNKNOWN",
+            "permanent_address": _address(row.get("thuongTru"), as_of, "thuongTru"),
+            "temporary_address": _address(row.get("tamTru"), as_of, "tamTru"),
+            "current_address": _address(row.get("noiOHienTai"), as_of, "noiOHienTai"),
+            "household_id": row.get("maHoGiaDinh"),
+            "household_head_pin": _pin(row.get("soDinhDanhChuHo"), "soDinhDanhChuHo"),
+            "relationship_to_head": _label(RELATION, row, "quanHeVoiChuHo")
+            if row.get("quanHeVoiChuHo")
+            else None,
+            "father_pin": _pin(row.get("soDinhDanhCha"), "soDinhDanhCha"),
+            "mother_pin": _pin(row.get("soDinhDanhMe"), "soDinhDanhMe"),
+            "spouse_pin": _pin(row.get("soDinhDanhVoChong"), "soDinhDanhVoChong"),
+            "status": _label(STATUS, row, "trangThai"),
+            "date_of_death": _date(parse_vn_date(str(death), field="ngayMat")) if death else None,
+            "meta": meta,
+        }
+        return CanonicalRecord("citizen", pin, value, version, updated)
+
+    def _household(self, row: dict[str, Any]) -> CanonicalRecord:
+        household_id = str(_required(row, "maHoGiaDinh"))
+        meta, updated, version = self._meta(row, household_id)
+        members = [
+            {
+                "pin": _pin(_required(m, "soDinhDanh"), "thanhVien.soDinhDanh"),
+                "relationship": _label(RELATION, m, "quanHeVoiChuHo"),
+            }
+            for m in _required(row, "thanhVien")
+        ]
+        value = {
+            "household_id": household_id,
+            "head_pin": _pin(_required(row, "soDinhDanhChuHo"), "soDinhDanhChuHo"),
+            "members": members,
+            "address": _address(_required(row, "diaChi"), updated.date().isoformat(), "diaChi"),
+            "meta": meta,
+        }
+        return CanonicalRecord("household", household_id, value, version, updated)
+
+
+def _date(value: Any) -> dict[str, str]:
+    return {"iso": value.iso, "precision": value.precision.value}

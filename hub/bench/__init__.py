@@ -1,0 +1,1 @@
+"""Benchmark commands: each measures the hub and a bare baseline in the same run."""

@@ -1,0 +1,102 @@
+"""Avro encoding of canonical records, framed as Avro single-object encoding.
+
+Wire format of every canonical record value (Avro specification, "Single object encoding")::
+
+    C3 01 | 8-byte CRC-64-AVRO fingerprint (little-endian) | Avro binary body
+
+A consumer holding only the published ``.avsc`` files computes their fingerprints, picks
+the schema named by the header and decodes the body with any Avro library. The Confluent
+wire format (``00`` + 4-byte registry id) is the alternative when a registry is used; it
+is not implemented yet and is documented as such.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any, cast
+
+from fastavro import schemaless_reader, schemaless_writer
+
+from hub.codec.schema_store import SchemaStore, SchemaVersion
+from hub.errors import SchemaError, SchemaValidationError
+
+MAGIC = b"\xc3\x01"
+HEADER_LEN = len(MAGIC) + 8
+
+
+class SingleObjectFraming:
+    """Avro single-object framing: ``C3 01`` + fingerprint + body."""
+
+    @staticmethod
+    def header(schema: SchemaVersion) -> bytes:
+        """The 10-byte header naming ``schema``."""
+        return MAGIC + schema.fingerprint
+
+    @staticmethod
+    def split(payload: bytes) -> tuple[bytes, bytes]:
+        """Split a framed payload into (fingerprint, body).
+
+        Raises:
+            SchemaError: the payload is not single-object encoded.
+        """
+        if len(payload) < HEADER_LEN or payload[:2] != MAGIC:
+            raise SchemaError("payload is not Avro single-object encoded (no C3 01 header)")
+        return payload[2:HEADER_LEN], payload[HEADER_LEN:]
+
+
+class AvroCodec:
+    """Encode and decode one entity's canonical records.
+
+    The writer is strict: a record with a missing or extra field, a wrong type or an
+    unknown enum symbol raises :class:`SchemaValidationError` naming the field, so that
+    validation and encoding are one pass.
+
+    Args:
+        schema: the schema to write with (the entity's current schema).
+    """
+
+    def __init__(self, schema: SchemaVersion) -> None:
+        self.schema = schema
+        self._parsed = schema.parsed
+        self._header = SingleObjectFraming.header(schema)
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """Validate and encode ``record``, returning the framed bytes.
+
+        Raises:
+            SchemaValidationError: the record does not satisfy the schema.
+        """
+        buffer = io.BytesIO()
+        buffer.write(self._header)
+        try:
+            schemaless_writer(buffer, self._parsed, record, strict=True)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise SchemaValidationError(
+                f"{self.schema.full_name}: {exc}".replace("\n", " ")
+            ) from exc
+        return buffer.getvalue()
+
+    def decode(self, payload: bytes) -> dict[str, Any]:
+        """Decode a framed payload written with this codec's schema or an earlier one.
+
+        Raises:
+            SchemaError: not single-object encoded, or written with an unrelated schema.
+        """
+        fp, body = SingleObjectFraming.split(payload)
+        if fp != self.schema.fingerprint:
+            raise SchemaError(f"payload fingerprint {fp.hex()} is not {self.schema.full_name}")
+        return cast("dict[str, Any]", schemaless_reader(io.BytesIO(body), self._parsed, None))
+
+
+def decode_any(store: SchemaStore, payload: bytes) -> tuple[SchemaVersion, dict[str, Any]]:
+    """Decode a framed payload with whichever stored schema its fingerprint names.
+
+    Raises:
+        SchemaError: the payload is not framed or its schema is unknown.
+    """
+    fp, body = SingleObjectFraming.split(payload)
+    schema = store.by_fingerprint(fp)
+    if schema is None:
+        raise SchemaError(f"unknown schema fingerprint {fp.hex()}")
+    return schema, cast("dict[str, Any]", schemaless_reader(io.BytesIO(body), schema.parsed, None))

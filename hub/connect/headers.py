@@ -1,0 +1,28 @@
+"""Kafka header names carried by every canonical record and dead letter (DESIGN decision 5).
+
+``hub.signature`` and ``hub.key_id`` are reserved for signed records.
+"""
+
+from __future__ import annotations
+
+MESSAGE_ID = "hub.message_id"
+SOURCE = "hub.source"
+SCHEMA = "hub.schema"
+EXTRACTED_AT = "hub.extracted_at"
+SOURCE_VERSION = "hub.source_version"
+SOURCE_UPDATED_AT = "hub.source_updated_at"
+CORRELATION_ID = "hub.correlation_id"
+SIGNATURE = "hub.signature"
+KEY_ID = "hub.key_id"
+# dead letters
+ERROR = "hub.error"
+ERROR_CLASS = "hub.error_class"
+STAGE = "hub.stage"
+CURSOR = "hub.cursor"
+STREAM = "hub.stream"
+POSITION = "hub.position"
+
+
+def as_dict(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> dict[str, str]:
+    """Decode Kafka headers into a dict of strings (last value wins)."""
+    return {name: value.decode("utf-8", "replace") for name, value in headers}

@@ -1,0 +1,62 @@
+"""The synthetic province: configuration, population, timeline and injected faults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.province.people import BASE_TIME, TIMESTAMP_GROUP, Population, derive_seed
+from hub.province.timeline import Timeline
+
+
+class ProvinceConfig(BaseModel):
+    """What the synthetic province looks like."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = Field(7, description="Everything derives from it: same seed, same province.")
+    citizens: int = Field(3000, ge=1, le=1_000_000, description="Number of people.")
+    province_code: str = Field("74", description="Old-list province code (Binh Duong).")
+    malformed_rate: float = Field(
+        0.002, ge=0, le=1, description="Share of native records a source sends malformed."
+    )
+    change_rate: float = Field(0.01, ge=0, le=1, description="Share changed per time step.")
+
+
+class Province:
+    """One coherent synthetic province shared by every mock source.
+
+    Args:
+        config: its configuration.
+    """
+
+    def __init__(self, config: ProvinceConfig | None = None) -> None:
+        self.config = config or ProvinceConfig()
+        start = BASE_TIME + timedelta(seconds=self.config.citizens // TIMESTAMP_GROUP + 1)
+        self._timeline = Timeline(
+            self.config.seed, self.config.citizens, start, self.config.change_rate
+        )
+
+    @cached_property
+    def population(self) -> Population:
+        """The people and households."""
+        return Population(
+            self.config.seed, self.config.citizens, self.config.province_code, self._timeline
+        )
+
+    @property
+    def timeline(self) -> Timeline:
+        """Changes over time."""
+        return self._timeline
+
+    def malformed(self, source: str, index: int) -> bool:
+        """Whether ``source`` sends its record of subject ``index`` malformed.
+
+        Deterministic in (seed, source, index): the ground truth for dead-letter counts.
+        """
+        rate = self.config.malformed_rate
+        if rate <= 0:
+            return False
+        return derive_seed(self.config.seed, "malformed", source, index) % 1_000_000 < rate * 1e6
