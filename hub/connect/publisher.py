@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +57,10 @@ class BatchPublisher:
             self._partitions[topic] = parts
         return parts
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> Awaitable[None]:
-        """Submit ``messages``; return an awaitable that completes when all are acked.
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> asyncio.Task[None]:
+        """Submit ``messages``; return a task that completes when all are acknowledged.
 
-        The awaitable raises :class:`PublishError` when any batch failed.
+        The task raises :class:`PublishError` when any batch failed.
         """
         builders: dict[tuple[str, int], Any] = {}
         futures: list[asyncio.Future[Any]] = []
@@ -88,7 +88,7 @@ class BatchPublisher:
         for slot, builder in builders.items():
             if builder.record_count():
                 futures.append(await self._submit(builder, slot))
-        return _all_acked(futures)
+        return asyncio.ensure_future(_all_acked(futures))
 
     async def _submit(self, builder: Any, slot: tuple[str, int]) -> asyncio.Future[Any]:
         try:

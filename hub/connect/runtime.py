@@ -15,7 +15,6 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -166,23 +165,28 @@ class ConnectorRuntime:
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",
         )  # fmt: skip
-        in_flight: deque[tuple[Awaitable[None], Cursor, float]] = deque()
+        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]] = deque()
         polled = self.metrics.hub.records_polled.labels(self.spec.name, stream.name)
-        while not stop.is_set():
-            fetched_at = time.perf_counter()
-            page = await self._fetcher.fetch(stream.name, cursor, self.options.batch_size)
-            polled.inc(len(page.records))
-            self.stats.pulled += len(page.records)
-            encoded = self._encode(stream, page, cursor)
-            acked = await self.publisher.publish(encoded.messages)
-            in_flight.append((self._account(acked, encoded), page.cursor, fetched_at))
-            cursor = page.cursor
-            await self._commit_done(stream, in_flight, keep=self.options.max_in_flight - 1)
-            if not page.has_more:
-                break
-        await self._commit_done(stream, in_flight, keep=0)
+        try:
+            while not stop.is_set():
+                fetched_at = time.perf_counter()
+                page = await self._fetcher.fetch(stream.name, cursor, self.options.batch_size)
+                polled.inc(len(page.records))
+                self.stats.pulled += len(page.records)
+                encoded = self._encode(stream, page, cursor)
+                acked = await self.publisher.publish(encoded.messages)
+                accounted = asyncio.ensure_future(self._account(acked, encoded))
+                in_flight.append((accounted, page.cursor, fetched_at))
+                cursor = page.cursor
+                await self._commit_done(stream, in_flight, keep=self.options.max_in_flight - 1)
+                if not page.has_more:
+                    break
+            await self._commit_done(stream, in_flight, keep=0)
+        finally:
+            for pending, _, _ in in_flight:  # only after a failure or cancellation
+                pending.cancel()
 
-    async def _account(self, acked: Awaitable[None], encoded: _Encoded) -> None:
+    async def _account(self, acked: asyncio.Task[None], encoded: _Encoded) -> None:
         await acked
         self.stats.published += encoded.published
         self.stats.rejected += encoded.rejected
@@ -195,7 +199,10 @@ class ConnectorRuntime:
             self.metrics.observe_watermark(encoded.newest_update, time.time())
 
     async def _commit_done(
-        self, stream: StreamSpec, in_flight: deque[tuple[Awaitable[None], Cursor, float]], keep: int
+        self,
+        stream: StreamSpec,
+        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]],
+        keep: int,
     ) -> None:
         """Await the oldest pages until at most ``keep`` remain; commit the newest cursor."""
         newest: Cursor | None = None
