@@ -18,8 +18,8 @@ from hub.connect.contract import ConnectorSpec
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.records import Cursor
-from hub.connect.runtime import RuntimeOptions
 from hub.connect.registry import discover
+from hub.connect.runtime import RuntimeOptions
 from hub.errors import RecordError
 
 CONNECTORS = list(discover().values())
