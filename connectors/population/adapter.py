@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from connectors.population.mock import PopulationService
 from hub.connect.contract import SourceAdapter
@@ -72,8 +73,8 @@ class PopulationAdapter(SourceAdapter):
             raise RetriableSourceError(f"timeout calling {path}") from exc
         _raise_for_status(response, path)
         try:
-            body: dict[str, Any] = json.loads(response.body)
-        except ValueError as exc:
+            body: dict[str, Any] = orjson.loads(response.body)
+        except orjson.JSONDecodeError as exc:
             raise RetriableSourceError(f"truncated answer from {path}: {exc}") from exc
         return body
 

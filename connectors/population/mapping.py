@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from hub.connect.contract import RecordMapper
 from hub.connect.records import CanonicalRecord, NativeRecord
 from hub.errors import MappingError
-from hub.normalise.address import CodeSystem, normalise_address
+from hub.normalise.address import CodeSystem, normalise_address_avro
 from hub.normalise.dates import parse_timestamp, parse_vn_date
-from hub.normalise.identifiers import normalise_legacy_id, parse_pin
+from hub.normalise.identifiers import normalise_legacy_id, normalise_pin
 from hub.normalise.names import canonical_name
 
 SOURCE = "population"
@@ -45,9 +47,7 @@ def _label(table: dict[str, str], row: dict[str, Any], field: str) -> str:
 def _pin(value: Any, field: str) -> str | None:
     if value is None or value == "":
         return None
-    text = str(value).strip()
-    parse_pin(text, field=field)
-    return text
+    return normalise_pin(str(value), field=field)
 
 
 def _address(raw: Any, as_of: str, field: str) -> dict[str, Any] | None:
@@ -55,22 +55,32 @@ def _address(raw: Any, as_of: str, field: str) -> dict[str, Any] | None:
         return None
     if not isinstance(raw, dict):
         raise MappingError(f"{field}: not an object")
-    return normalise_address(
+    return normalise_address_avro(
         str(raw.get("diaChiChiTiet") or ""),
         code_system=CodeSystem.OLD_63,
         as_of=as_of,
         province_code=raw.get("maTinh"),
         district_code=raw.get("maHuyen"),
         ward_code=raw.get("maXa"),
-    ).to_avro()
+    )
 
 
-def _province_only(raw: Any, as_of: str) -> dict[str, Any] | None:
+def _province_code(raw: Any) -> str | None:
+    """A 2-digit old-list province code as the 3-digit PIN prefix form (``74`` → ``074``)."""
     if not isinstance(raw, dict) or not raw.get("maTinh"):
         return None
-    return _address(
-        {"diaChiChiTiet": f"Tỉnh mã {raw['maTinh']}", "maTinh": raw["maTinh"]}, as_of, "maTinh"
-    )
+    code = str(raw["maTinh"]).strip()
+    if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3):
+        raise MappingError(f"maTinh: not a province code: {code!r}")
+    return code.zfill(3)
+
+
+def _text(raw: Any) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw or None
+    if isinstance(raw, dict):
+        return str(raw.get("diaChiChiTiet") or raw.get("tenTinh") or "") or None
+    raise MappingError(f"expected text, got {type(raw).__name__}")
 
 
 class PopulationMapper(RecordMapper):
@@ -89,7 +99,7 @@ class PopulationMapper(RecordMapper):
             raise MappingError(f"malformed record: {type(exc).__name__}: {exc}") from exc
 
     def _meta(self, row: dict[str, Any], record_id: str) -> tuple[dict[str, Any], Any, str]:
-        updated = parse_timestamp(str(_required(row, "ngayCapNhat")), field="ngayCapNhat")
+        updated = _timestamp(str(_required(row, "ngayCapNhat")))
         version = str(_required(row, "phienBan"))
         meta = {
             "source": SOURCE,
@@ -120,8 +130,8 @@ class PopulationMapper(RecordMapper):
             "birth_date": _date(parse_vn_date(str(_required(row, "ngaySinh")), field="ngaySinh")),
             "sex": _label(SEX, row, "gioiTinh"),
             "place_of_birth": row.get("noiSinh"),
-            "birth_registration_place": _province_only(row.get("noiDangKyKhaiSinh"), as_of),
-            "native_place": _province_only(row.get("queQuan"), as_of),
+            "birth_registration_province": _province_code(row.get("noiDangKyKhaiSinh")),
+            "native_place": _text(row.get("queQuan")),
             "ethnicity": row.get("danToc"),
             "religion": row.get("tonGiao"),
             "nationality": "VN" if row.get("quocTich") in (None, "Việt Nam", "VN") else "XX",
@@ -163,6 +173,12 @@ class PopulationMapper(RecordMapper):
             "meta": meta,
         }
         return CanonicalRecord("household", household_id, value, version, updated)
+
+
+@functools.lru_cache(maxsize=1024)
+def _timestamp(text: str) -> datetime:
+    """Source update times repeat across records of one load: parse each once."""
+    return parse_timestamp(text, field="ngayCapNhat")
 
 
 def _date(value: Any) -> dict[str, str]:

@@ -23,7 +23,11 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from hub.normalise.dates import PartialDate
 from hub.province import Person, Province, derive_seed
+from hub.province.discrepancies import DiscrepancyType
 from hub.province.faults import FaultInjector
 from hub.province.people import TIMESTAMP_GROUP
 from hub.province.transport import MockResponse, faulty
@@ -84,7 +88,7 @@ class PopulationService:
                 "maTrangTiep": _encode_token(after) if len(rows) == size else None,
             },
         }
-        return await faulty(self.faults, MockResponse(200, json.dumps(body).encode()))
+        return await faulty(self.faults, MockResponse(200, orjson.dumps(body)))
 
     # -- citizens -------------------------------------------------------------------
     def _citizens_after(self, start: Position, size: int) -> tuple[list[Person], Position]:
@@ -146,11 +150,13 @@ class PopulationService:
             "soCMND": p.legacy_id,
             "hoVaTen": name,
             "tenGoiKhac": [],
-            "ngaySinh": p.birth.to_vn(),
+            "ngaySinh": _birth_as_recorded(self.province, p).to_vn(),
             "gioiTinh": SEX_LABEL[p.sex],
             "noiSinh": "Bình Dương" if p.birth_province == "074" else f"Tỉnh mã {p.birth_province}",
             "noiDangKyKhaiSinh": {"maTinh": p.birth_province[1:]},
-            "queQuan": {"maTinh": p.birth_province[1:]},
+            "queQuan": f"{ward.district_name}, {ward.province_name}"
+            if p.birth_province == "074"
+            else f"Tỉnh mã {p.birth_province}",
             "danToc": p.ethnicity,
             "tonGiao": p.religion,
             "quocTich": "Việt Nam",
@@ -208,6 +214,13 @@ class PopulationService:
             )
             after = position
         return rows, after
+
+
+def _birth_as_recorded(province: Province, p: Person) -> PartialDate:
+    """The birth date as this source holds it: a year off for an injected entry error."""
+    if province.discrepancy_of(p.index) is DiscrepancyType.PIN_INCONSISTENT:
+        return PartialDate(p.birth.year + 1, p.birth.month, p.birth.day)
+    return p.birth
 
 
 def _relation_label(p: Person) -> str:

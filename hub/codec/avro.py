@@ -60,6 +60,7 @@ class AvroCodec:
         self.schema = schema
         self._parsed = schema.parsed
         self._header = SingleObjectFraming.header(schema)
+        self._named_unions = schema.nullable_records
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
         """Validate and encode ``record``, returning the framed bytes.
@@ -69,6 +70,12 @@ class AvroCodec:
         """
         buffer = io.BytesIO()
         buffer.write(self._header)
+        if self._named_unions:
+            record = dict(record)
+            for field, type_name in self._named_unions:
+                value = record.get(field)
+                if value is not None and not isinstance(value, tuple):
+                    record[field] = (type_name, value)
         try:
             schemaless_writer(buffer, self._parsed, record, strict=True)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:

@@ -9,6 +9,7 @@ against the 2025 list. Two addresses are compared only on their 2025 ward
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -86,6 +87,7 @@ def _optional_code(value: object, field: str) -> str | None:
     return pad_code(value, field)
 
 
+@functools.lru_cache(maxsize=4096)
 def _check_as_of(as_of: object) -> str:
     if not isinstance(as_of, str) or not _ISO_DATE.fullmatch(as_of):
         raise NormaliseError(f"not an ISO date (yyyy-mm-dd): {as_of!r}", field="as_of")
@@ -128,22 +130,14 @@ def normalise_address(
     """
     if not isinstance(raw, str):
         raise NormaliseError(f"expected text, got {type(raw).__name__}", field="raw")
-    try:
-        system = CodeSystem(code_system)
-    except ValueError as exc:
-        raise NormaliseError(f"unknown code system {code_system!r}", field="code_system") from exc
     as_of = _check_as_of(as_of)
-    province = _optional_code(province_code, "province_code")
-    district = _optional_code(district_code, "district_code")
-    ward = _optional_code(ward_code, "ward_code")
-    units = units or AdminUnits.load()
-
-    if system is CodeSystem.NEW_34:
-        if district is not None:
-            raise NormaliseError("the 2025 list has no district level", field="district_code")
-        mapping = _native(units, province, ward)
+    if units is None:
+        units = AdminUnits.load()
+        hint = raw if isinstance(ward_code, str) and units.is_split(ward_code) else None
+        codes = _mapped_default(code_system, province_code, district_code, ward_code, hint)
     else:
-        province, district, mapping = _convert_old(units, province, district, ward, raw)
+        codes = _mapped(units, code_system, province_code, district_code, ward_code, raw)
+    system, province, district, ward, mapping = codes
     return CanonicalAddress(
         raw=raw,
         code_system=system,
@@ -157,6 +151,90 @@ def normalise_address(
         mapping=mapping.status,
         candidates_2025=mapping.candidates,
     )
+
+
+def normalise_address_avro(
+    raw: str,
+    *,
+    code_system: CodeSystem,
+    as_of: str,
+    province_code: str | None,
+    ward_code: str | None,
+    district_code: str | None = None,
+) -> dict[str, object]:
+    """:func:`normalise_address` with the vendored tables, straight to the Avro-ready dict.
+
+    The hot path of the mappers: the code-dependent part of the dict is memoised, so only
+    ``raw`` and ``as_of`` are filled in per call.
+
+    Raises:
+        NormaliseError: as :func:`normalise_address`.
+    """
+    if not isinstance(raw, str):
+        raise NormaliseError(f"expected text, got {type(raw).__name__}", field="raw")
+    units = AdminUnits.load()
+    hint = raw if isinstance(ward_code, str) and units.is_split(ward_code) else None
+    template, candidates = _avro_template(
+        code_system, province_code, district_code, ward_code, hint
+    )
+    return {**template, "raw": raw, "as_of": _check_as_of(as_of), "candidates_2025": [*candidates]}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _avro_template(
+    code_system: object, province_code: object, district_code: object, ward_code: object,
+    hint: str | None,
+) -> tuple[dict[str, object], tuple[str, ...]]:  # fmt: skip
+    system, province, district, ward, mapping = _mapped_default(
+        code_system, province_code, district_code, ward_code, hint
+    )
+    return {
+        "raw": "",
+        "code_system": system.value,
+        "as_of": "",
+        "province_code": province,
+        "district_code": district,
+        "ward_code": ward,
+        "province_code_2025": mapping.province_code,
+        "ward_code_2025": mapping.ward_code,
+        "ward_name_2025": mapping.ward_name,
+        "mapping": mapping.status.value,
+    }, mapping.candidates
+
+
+_Mapped = tuple[CodeSystem, str | None, str | None, str | None, WardMapping]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _mapped_default(
+    code_system: object, province_code: object, district_code: object, ward_code: object,
+    hint: str | None,
+) -> _Mapped:  # fmt: skip
+    """:func:`_mapped` with the vendored tables, memoised: sources repeat the same codes.
+
+    The raw text only matters for a split ward (as the hint), so it is part of the key
+    only then, which keeps the cache small and its hit rate high.
+    """
+    return _mapped(AdminUnits.load(), code_system, province_code, district_code, ward_code, hint)
+
+
+def _mapped(
+    units: AdminUnits, code_system: object, province_code: object, district_code: object,
+    ward_code: object, hint: str | None,
+) -> _Mapped:  # fmt: skip
+    try:
+        system = CodeSystem(code_system)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise NormaliseError(f"unknown code system {code_system!r}", field="code_system") from exc
+    province = _optional_code(province_code, "province_code")
+    district = _optional_code(district_code, "district_code")
+    ward = _optional_code(ward_code, "ward_code")
+    if system is CodeSystem.NEW_34:
+        if district is not None:
+            raise NormaliseError("the 2025 list has no district level", field="district_code")
+        return system, province, district, ward, _native(units, province, ward)
+    province, district, mapping = _convert_old(units, province, district, ward, hint or "")
+    return system, province, district, ward, mapping
 
 
 def _native(units: AdminUnits, province: str | None, ward: str | None) -> WardMapping:

@@ -237,6 +237,11 @@ class AdminUnits:
             return None
         return self._resolved(targets[0], targets)
 
+    def is_split(self, old_ward_code: str) -> bool:
+        """True when a pre-2025 ward was split among several 2025 wards."""
+        ward = self.old_ward(old_ward_code)
+        return ward is not None and len(self._targets[ward.code]) > 1
+
     def to_2025(self, old_ward_code: str, *, hint: str | None = None) -> WardMapping:
         """Convert a pre-2025 ward code to the 2025 list.
 

@@ -94,6 +94,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=32_768)
 def canonical_name(raw: str, *, field: str = "name") -> str:
     """Return the display form of a name: NFC, single spaces, each word capitalised.
 

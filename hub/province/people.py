@@ -25,6 +25,7 @@ from hub.normalise.admin_units import AdminUnits, OldWard
 from hub.normalise.dates import PartialDate
 from hub.normalise.identifiers import make_pin
 from hub.province import vocabulary as v
+from hub.province.discrepancies import DiscrepancyType, draw
 from hub.province.timeline import Change, Timeline
 
 MAX_CITIZENS = 1_000_000
@@ -110,16 +111,34 @@ class Population:
         citizens: number of people (at most :data:`MAX_CITIZENS`).
         province_code: old-list code of the province whose wards people live in.
         timeline: changes over time (moves, deaths) applied on top of the initial state.
+        discrepancy_rate: see :class:`~hub.province.province.ProvinceConfig`; decides which
+            households live in split or code-reused wards.
     """
 
-    def __init__(self, seed: int, citizens: int, province_code: str, timeline: Timeline) -> None:
+    def __init__(
+        self,
+        seed: int,
+        citizens: int,
+        province_code: str,
+        timeline: Timeline,
+        discrepancy_rate: float = 0.0,
+    ) -> None:
         if not 1 <= citizens <= MAX_CITIZENS:
             raise ValueError(f"citizens must be between 1 and {MAX_CITIZENS}")
         self.seed = seed
         self.citizens = citizens
         self.province_code = province_code
         self.timeline = timeline
-        self.wards = AdminUnits.load().old_wards_in_province(province_code)
+        units = AdminUnits.load()
+        self.discrepancy_rate = discrepancy_rate
+        self.all_wards = units.old_wards_in_province(province_code)
+        split = set(units.split_old_wards(province_code))
+        reused = set(units.reused_codes(province_code)) - split
+        #: Wards whose 2025 mapping is unambiguous and whose code is not reused: where
+        #: people live unless an address discrepancy is injected for their household.
+        self.wards = tuple(w for w in self.all_wards if w.code not in split | reused)
+        self.split_wards = tuple(w for w in self.all_wards if w.code in split)
+        self.reused_wards = tuple(w for w in self.all_wards if w.code in reused)
         self._serial_offset = derive_seed(seed, "serial") % 1_000_000
         self._starts = array("I")
         rng = random.Random(derive_seed(seed, "households"))
@@ -130,6 +149,8 @@ class Population:
             self._starts.append(first)
             first += rng.choices(sizes, weights)[0]
         self.household = lru_cache(maxsize=4096)(self._household)
+        # Sources read a household's members together (parents' PINs in a child's record).
+        self._initial = lru_cache(maxsize=16_384)(self._make_initial)  # type: ignore[method-assign]
 
     @property
     def household_count(self) -> int:
@@ -170,10 +191,19 @@ class Population:
             spouse_year=min(2003, max(1938, head_year + rng.randint(-6, 6))),
             spouse_province=_weighted(rng, v.BIRTH_PROVINCES),
             spouse_family=_weighted(rng, v.FAMILY_NAMES),
-            ward=self.wards[rng.randrange(len(self.wards))],
+            ward=self._ward_of(first, rng),
             street=f"Số {rng.randint(1, 400)}, đường {rng.choice(v.STREETS)}, "
             f"khu phố {rng.randint(1, 12)}",
         )
+
+    def _ward_of(self, head: int, rng: random.Random) -> OldWard:
+        kind = draw(self.seed, self.discrepancy_rate, head)
+        wards = self.wards
+        if kind is DiscrepancyType.SPLIT_WARD and self.split_wards:
+            wards = self.split_wards
+        elif kind is DiscrepancyType.ADDRESS_CODE_REUSE and self.reused_wards:
+            wards = self.reused_wards
+        return wards[rng.randrange(len(wards))]
 
     def pin(self, index: int) -> str:
         """The PIN of person ``index`` (cheaper than building the person)."""
@@ -187,6 +217,10 @@ class Population:
         return person
 
     def _initial(self, index: int) -> Person:
+        """Person ``index`` before any change (memoised in ``__init__``)."""
+        return self._make_initial(index)
+
+    def _make_initial(self, index: int) -> Person:
         if not 0 <= index < self.citizens:
             raise IndexError(index)
         hh = self.household(self.household_of(index))

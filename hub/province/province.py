@@ -7,6 +7,13 @@ from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.province.discrepancies import (
+    HOUSEHOLD_TYPES,
+    Discrepancy,
+    DiscrepancyType,
+    draw,
+    manifest,
+)
 from hub.province.people import BASE_TIME, TIMESTAMP_GROUP, Population, derive_seed
 from hub.province.timeline import Timeline
 
@@ -23,6 +30,9 @@ class ProvinceConfig(BaseModel):
         0.002, ge=0, le=1, description="Share of native records a source sends malformed."
     )
     change_rate: float = Field(0.01, ge=0, le=1, description="Share changed per time step.")
+    discrepancy_rate: float = Field(
+        0.01, ge=0, le=1 / 14, description="Share of people with each discrepancy type."
+    )
 
 
 class Province:
@@ -43,8 +53,29 @@ class Province:
     def population(self) -> Population:
         """The people and households."""
         return Population(
-            self.config.seed, self.config.citizens, self.config.province_code, self._timeline
+            self.config.seed,
+            self.config.citizens,
+            self.config.province_code,
+            self._timeline,
+            self.config.discrepancy_rate,
         )
+
+    def discrepancy_of(self, index: int) -> DiscrepancyType | None:
+        """The discrepancy injected for person ``index`` (see :mod:`.discrepancies`).
+
+        Address types belong to households: only a household head carries one, and all
+        the household's members live at the affected address.
+        """
+        kind = draw(self.config.seed, self.config.discrepancy_rate, index)
+        if kind in HOUSEHOLD_TYPES:
+            population = self.population
+            if population.household(population.household_of(index)).first != index:
+                return None
+        return kind
+
+    def manifest(self) -> list[Discrepancy]:
+        """Every injected discrepancy: the ground truth of the cross-checker."""
+        return list(manifest(self))
 
     @property
     def timeline(self) -> Timeline:
