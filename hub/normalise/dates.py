@@ -56,6 +56,16 @@ class DatePrecision(enum.StrEnum):
     YEAR = "YEAR"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    """Days in a month (``calendar.monthrange`` also computes a weekday: slower)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def _check(year: int, month: int | None, day: int | None, field: str | None) -> None:
     """Raise :class:`NormaliseError` unless the parts form a real (partial) date."""
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -66,7 +76,7 @@ def _check(year: int, month: int | None, day: int | None, field: str | None) -> 
         return
     if not 1 <= month <= 12:
         raise NormaliseError(f"month {month} does not exist", field=field)
-    if day is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+    if day is not None and not 1 <= day <= _days_in_month(year, month):
         raise NormaliseError(f"day {day} does not exist in {month:02d}/{year}", field=field)
 
 

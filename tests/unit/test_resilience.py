@@ -148,22 +148,24 @@ async def test_rate_limiter_disabled() -> None:
 async def test_rate_limiter_burst_then_waits_on_fake_clock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     slept: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
+        # a real sleep overshoots a little; without it, float rounding of the clock can
+        # leave the bucket a hair short of a token forever
         slept.append(seconds)
-        clock.advance(seconds)
+        clock.advance(seconds + 1e-9)
 
     monkeypatch.setattr("hub.connect.resilience.asyncio.sleep", fake_sleep)
     limiter = RateLimiter(rate=10.0, burst=3, clock=clock)
     assert [await limiter.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
     waits = [await limiter.acquire() for _ in range(5)]
-    assert waits == [pytest.approx(0.1)] * 5
-    assert sum(slept) == pytest.approx(0.5)
+    assert waits == [pytest.approx(0.1, abs=1e-6)] * 5
+    assert sum(slept) == pytest.approx(0.5, abs=1e-6)
     clock.advance(10.0)  # the bucket refills, but only up to the burst
     assert [await limiter.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert await limiter.acquire() == pytest.approx(0.1)
+    assert await limiter.acquire() == pytest.approx(0.1, abs=1e-6)
 
 
 async def test_rate_limiter_real_spacing() -> None:
