@@ -127,7 +127,7 @@ class PopulationMapper(RecordMapper):
             "other_names": [
                 canonical_name(n, field="tenGoiKhac") for n in row.get("tenGoiKhac") or []
             ],
-            "birth_date": _date(parse_vn_date(str(_required(row, "ngaySinh")), field="ngaySinh")),
+            "birth_date": _vn_date(str(_required(row, "ngaySinh")), "ngaySinh"),
             "sex": _label(SEX, row, "gioiTinh"),
             "place_of_birth": row.get("noiSinh"),
             "birth_registration_province": _province_code(row.get("noiDangKyKhaiSinh")),
@@ -150,7 +150,7 @@ class PopulationMapper(RecordMapper):
             "mother_pin": _pin(row.get("soDinhDanhMe"), "soDinhDanhMe"),
             "spouse_pin": _pin(row.get("soDinhDanhVoChong"), "soDinhDanhVoChong"),
             "status": _label(STATUS, row, "trangThai"),
-            "date_of_death": _date(parse_vn_date(str(death), field="ngayMat")) if death else None,
+            "date_of_death": _vn_date(str(death), "ngayMat") if death else None,
             "meta": meta,
         }
         return CanonicalRecord("citizen", pin, value, version, updated)
@@ -181,5 +181,13 @@ def _timestamp(text: str) -> datetime:
     return parse_timestamp(text, field="ngayCapNhat")
 
 
-def _date(value: Any) -> dict[str, str]:
-    return {"iso": value.iso, "precision": value.precision.value}
+@functools.lru_cache(maxsize=65_536)
+def _vn_date_cached(text: str, field: str) -> tuple[str, str]:
+    value = parse_vn_date(text, field=field)
+    return value.iso, value.precision.value
+
+
+def _vn_date(text: str, field: str) -> dict[str, str]:
+    """A ``dd/mm/yyyy`` (or coarser) date as the canonical ``PartialDate`` dict."""
+    iso, precision = _vn_date_cached(text, field)
+    return {"iso": iso, "precision": precision}

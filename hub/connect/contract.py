@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord, Page
 
 
@@ -94,6 +96,10 @@ class ConnectorSpec:
         streams: what the connector pulls.
         make_adapter: builds the adapter from the connector's options.
         make_mapper: builds the mapper.
+        options_doc: one line per option, for documentation.
+        options_model: the pydantic model of the connector's ``options`` block, when it
+            declares one; ``hub connectors validate`` then reports every invalid field.
+            Optional: without it, validation builds the adapter and reports what it raises.
     """
 
     name: str
@@ -105,6 +111,7 @@ class ConnectorSpec:
     make_adapter: Callable[[dict[str, Any]], SourceAdapter]
     make_mapper: Callable[[], RecordMapper]
     options_doc: dict[str, str] = field(default_factory=dict)
+    options_model: type[BaseModel] | None = None
 
     @property
     def entities(self) -> tuple[str, ...]:

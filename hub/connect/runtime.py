@@ -109,6 +109,9 @@ class ConnectorRuntime:
         self.state = "stopped"
         self._codecs = {e: AvroCodec(schemas.get(spec.name, e)) for e in spec.entities}
         self._topic_of = {e: topics.canonical(spec.name, e) for e in spec.entities}
+        self._fingerprints = {
+            e: codec.schema.fingerprint.hex().encode() for e, codec in self._codecs.items()
+        }
         self._dead_letter_topic = topics.dead_letter(spec.name)
         self._source = spec.name.encode()
         self._fetcher = ResilientFetcher(
@@ -170,7 +173,9 @@ class ConnectorRuntime:
         try:
             while not stop.is_set():
                 fetched_at = time.perf_counter()
-                page = await self._fetcher.fetch(stream.name, cursor, self.options.batch_size)
+                page = await self._fetch_unless_stopped(stream.name, cursor, stop)
+                if page is None:
+                    break
                 polled.inc(len(page.records))
                 self.stats.pulled += len(page.records)
                 encoded = self._encode(stream, page, cursor)
@@ -185,6 +190,24 @@ class ConnectorRuntime:
         finally:
             for pending, _, _ in in_flight:  # only after a failure or cancellation
                 pending.cancel()
+
+    async def _fetch_unless_stopped(
+        self, stream: str, cursor: Cursor | None, stop: asyncio.Event
+    ) -> Page | None:
+        """Fetch the next page, or None when ``stop`` is set first.
+
+        A graceful stop must not wait out a retry backoff or a rate-limit pause: the
+        abandoned call published nothing, so the committed cursor stays exact.
+        """
+        fetch = asyncio.ensure_future(self._fetcher.fetch(stream, cursor, self.options.batch_size))
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not fetch.done():
+                fetch.cancel()
+        return fetch.result() if fetch in done else None
 
     async def _account(self, acked: asyncio.Task[None], encoded: _Encoded) -> None:
         await acked
@@ -231,6 +254,7 @@ class ConnectorRuntime:
         extracted = now.isoformat(timespec="milliseconds").encode()
         correlation = uuid.uuid4().hex.encode()
         common = [(h.SOURCE, self._source), (h.EXTRACTED_AT, extracted)]
+        iso_of: dict[datetime, bytes] = {}  # update times repeat within a page
         for native in page.records:
             try:
                 canonical = self.mapper.map(stream.name, native)
@@ -243,17 +267,20 @@ class ConnectorRuntime:
                 continue
             for record, (value, fingerprint) in encoded:
                 topic = self._topic_of[record.entity]
-                updated = record.updated_at.timestamp()
-                out.newest_update = max(out.newest_update, updated)
+                updated = iso_of.get(record.updated_at)
+                if updated is None:
+                    updated = iso_of[record.updated_at] = record.updated_at.isoformat().encode()
+                    out.newest_update = max(out.newest_update, record.updated_at.timestamp())
                 headers = [
                     (h.MESSAGE_ID, uuid.uuid4().hex.encode()),
                     *common,
                     (h.SCHEMA, fingerprint),
                     (h.SOURCE_VERSION, record.source_version.encode()),
-                    (h.SOURCE_UPDATED_AT, record.updated_at.isoformat().encode()),
+                    (h.SOURCE_UPDATED_AT, updated),
                     (h.CORRELATION_ID, correlation),
-                    *((k, v.encode()) for k, v in record.headers.items()),
                 ]
+                if record.headers:
+                    headers.extend((k, v.encode()) for k, v in record.headers.items())
                 out.messages.append(OutgoingMessage(topic, record.key.encode(), value, headers))
                 out.written[topic] = out.written.get(topic, 0) + 1
                 out.published += 1
@@ -261,7 +288,7 @@ class ConnectorRuntime:
 
     def _encode_value(self, record: CanonicalRecord) -> tuple[bytes | None, bytes]:
         codec = self._codecs[record.entity]
-        fingerprint = codec.schema.fingerprint.hex().encode()
+        fingerprint = self._fingerprints[record.entity]
         if record.value is None:
             return None, fingerprint
         return codec.encode(record.value), fingerprint
