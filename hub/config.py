@@ -100,8 +100,15 @@ class HubSettings(BaseSettings):
         return value
 
     def security(self) -> KafkaSecurity:
-        """The Kafka security settings, read from the same environment."""
-        return KafkaSecurity()
+        """The Kafka security settings, read from the same environment.
+
+        Raises:
+            ConfigurationError: naming the first invalid ``HUB_KAFKA_*`` variable.
+        """
+        try:
+            return KafkaSecurity()
+        except ValidationError as exc:
+            raise _configuration_error(exc, "HUB_KAFKA_") from exc
 
     def producer_kwargs(self) -> dict[str, Any]:
         """Producer settings: acks=all always; batching tuned for bulk ingestion."""
@@ -126,6 +133,10 @@ def load_settings(**overrides: Any) -> HubSettings:
     try:
         return HubSettings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = "HUB_" + ".".join(str(p) for p in first["loc"]).upper()
-        raise ConfigurationError(first["msg"], field=field) from exc
+        raise _configuration_error(exc, "HUB_") from exc
+
+
+def _configuration_error(exc: ValidationError, prefix: str) -> ConfigurationError:
+    first = exc.errors()[0]
+    field = prefix + ".".join(str(p) for p in first["loc"]).upper()
+    return ConfigurationError(first["msg"], field=field)

@@ -50,8 +50,10 @@ def _pin(value: Any, field: str) -> str | None:
     return normalise_pin(str(value), field=field)
 
 
-def _address(raw: Any, as_of: str, field: str) -> dict[str, Any] | None:
+def _address(raw: Any, as_of: str, field: str, *, required: bool = False) -> dict[str, Any] | None:
     if not raw:
+        if required:
+            raise MappingError(f"{field}: missing")
         return None
     if not isinstance(raw, dict):
         raise MappingError(f"{field}: not an object")
@@ -73,6 +75,13 @@ def _province_code(raw: Any) -> str | None:
     if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3):
         raise MappingError(f"maTinh: not a province code: {code!r}")
     return code.zfill(3)
+
+
+def _free_text(row: dict[str, Any], field: str) -> str | None:
+    value = row.get(field)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise MappingError(f"{field}: expected text, got {type(value).__name__}")
 
 
 def _text(raw: Any) -> str | None:
@@ -129,11 +138,11 @@ class PopulationMapper(RecordMapper):
             ],
             "birth_date": _vn_date(str(_required(row, "ngaySinh")), "ngaySinh"),
             "sex": _label(SEX, row, "gioiTinh"),
-            "place_of_birth": row.get("noiSinh"),
+            "place_of_birth": _free_text(row, "noiSinh"),
             "birth_registration_province": _province_code(row.get("noiDangKyKhaiSinh")),
             "native_place": _text(row.get("queQuan")),
-            "ethnicity": row.get("danToc"),
-            "religion": row.get("tonGiao"),
+            "ethnicity": _free_text(row, "danToc"),
+            "religion": _free_text(row, "tonGiao"),
             "nationality": "VN" if row.get("quocTich") in (None, "Việt Nam", "VN") else "XX",
             "marital_status": _label(MARITAL, row, "tinhTrangHonNhan")
             if row.get("tinhTrangHonNhan")
@@ -141,7 +150,7 @@ class PopulationMapper(RecordMapper):
             "permanent_address": _address(row.get("thuongTru"), as_of, "thuongTru"),
             "temporary_address": _address(row.get("tamTru"), as_of, "tamTru"),
             "current_address": _address(row.get("noiOHienTai"), as_of, "noiOHienTai"),
-            "household_id": row.get("maHoGiaDinh"),
+            "household_id": _free_text(row, "maHoGiaDinh"),
             "household_head_pin": _pin(row.get("soDinhDanhChuHo"), "soDinhDanhChuHo"),
             "relationship_to_head": _label(RELATION, row, "quanHeVoiChuHo")
             if row.get("quanHeVoiChuHo")
@@ -169,7 +178,9 @@ class PopulationMapper(RecordMapper):
             "household_id": household_id,
             "head_pin": _pin(_required(row, "soDinhDanhChuHo"), "soDinhDanhChuHo"),
             "members": members,
-            "address": _address(_required(row, "diaChi"), updated.date().isoformat(), "diaChi"),
+            "address": _address(
+                row.get("diaChi"), updated.date().isoformat(), "diaChi", required=True
+            ),
             "meta": meta,
         }
         return CanonicalRecord("household", household_id, value, version, updated)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from fastavro import schemaless_reader, schemaless_writer
+from fastavro.validation import ValidationError, validate
 
 from hub.codec.schema_store import SchemaStore, SchemaVersion
 from hub.errors import SchemaError, SchemaValidationError
@@ -79,10 +80,20 @@ class AvroCodec:
         try:
             schemaless_writer(buffer, self._parsed, record, strict=True)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise SchemaValidationError(
-                f"{self.schema.full_name}: {exc}".replace("\n", " ")
-            ) from exc
+            raise SchemaValidationError(self._explain(record, exc)) from exc
         return buffer.getvalue()
+
+    def _explain(self, record: Mapping[str, Any], exc: Exception) -> str:
+        """A reason naming the offending field (fastavro's writer does not always)."""
+        try:
+            validate(record, self._parsed, raise_errors=True, strict=True)
+        except ValidationError as detail:
+            reason = "; ".join(str(e) for e in detail.errors) or str(detail)
+        except Exception:
+            reason = str(exc)
+        else:
+            reason = str(exc)
+        return f"{self.schema.full_name}: {reason}".replace("\n", " ")[:2000]
 
     def decode(self, payload: bytes) -> dict[str, Any]:
         """Decode a framed payload written with this codec's schema or an earlier one.

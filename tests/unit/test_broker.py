@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import hub.broker.embedded as embedded
 from hub.broker import EmbeddedBroker, broker_session
 from hub.broker.embedded import STATE_FILE, pid_alive
 from hub.config import load_settings
@@ -132,7 +131,7 @@ def test_external_session_never_starts_anything(
         raise AssertionError("broker_session started a broker for an external cluster")
 
     monkeypatch.setattr(EmbeddedBroker, "start", forbidden)
-    monkeypatch.setattr(embedded.subprocess, "Popen", forbidden)
+    monkeypatch.setattr(subprocess, "Popen", forbidden)
     monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", "kafka.example.invalid:9092")
     settings = load_settings(state_dir=tmp_path / "state")
     with broker_session(settings) as session:
@@ -143,7 +142,10 @@ def test_external_session_never_starts_anything(
 
 def test_session_without_broker_and_no_start(tmp_path: Path, no_hub_env: None) -> None:
     settings = load_settings(state_dir=tmp_path / "state")
-    with pytest.raises(BrokerError, match="hub broker start"), broker_session(settings, start=False):
+    with (
+        pytest.raises(BrokerError, match="hub broker start"),
+        broker_session(settings, start=False),
+    ):
         pass
 
 

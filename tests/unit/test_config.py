@@ -155,12 +155,6 @@ def test_sasl_without_mechanism_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
         KafkaSecurity().client_kwargs()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG hub/config.py HubSettings.security(): KafkaSecurity() is built without "
-    "translating pydantic's ValidationError, so an invalid HUB_KAFKA_* value escapes as "
-    "pydantic.ValidationError instead of ConfigurationError naming the HUB_ field",
-)
 def test_invalid_security_env_value_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "SASL_TLS")
     with pytest.raises(ConfigurationError, match="HUB_KAFKA_SECURITY_PROTOCOL"):

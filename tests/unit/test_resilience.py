@@ -20,6 +20,11 @@ from hub.errors import (
 from hub.metrics import HubMetrics
 
 
+def state_of(breaker: CircuitBreaker) -> BreakerState:
+    """The breaker's state, read through a call so type checkers do not narrow it."""
+    return breaker.state
+
+
 class FakeClock:
     """A monotonic clock the test moves by hand."""
 
@@ -83,10 +88,10 @@ def test_breaker_opens_after_threshold() -> None:
     for _ in range(2):
         breaker.before_call()
         breaker.record_failure()
-        assert breaker.state is BreakerState.CLOSED
+        assert state_of(breaker) is BreakerState.CLOSED
     breaker.before_call()
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert state_of(breaker) is BreakerState.OPEN
     with pytest.raises(CircuitOpenError):
         breaker.before_call()
     assert breaker.remaining_open_s() == pytest.approx(10.0)
@@ -103,7 +108,7 @@ def test_breaker_success_resets_the_count() -> None:
     breaker.record_success()
     breaker.record_failure()
     breaker.record_failure()
-    assert breaker.state is BreakerState.CLOSED
+    assert state_of(breaker) is BreakerState.CLOSED
 
 
 def test_breaker_half_open_then_closed_on_success() -> None:
@@ -111,13 +116,13 @@ def test_breaker_half_open_then_closed_on_success() -> None:
     breaker = CircuitBreaker(failure_threshold=2, reset_timeout_s=5.0, clock=clock)
     breaker.record_failure()
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert state_of(breaker) is BreakerState.OPEN
     clock.advance(5.0)
     breaker.before_call()
-    assert breaker.state is BreakerState.HALF_OPEN
+    assert state_of(breaker) is BreakerState.HALF_OPEN
     assert breaker.remaining_open_s() == 0.0
     breaker.record_success()
-    assert breaker.state is BreakerState.CLOSED
+    assert state_of(breaker) is BreakerState.CLOSED
     assert breaker.failures == 0
     breaker.before_call()  # closed: no error
 
@@ -129,9 +134,9 @@ def test_breaker_half_open_reopens_on_failure() -> None:
     breaker.record_failure()
     clock.advance(6.0)
     breaker.before_call()
-    assert breaker.state is BreakerState.HALF_OPEN
+    assert state_of(breaker) is BreakerState.HALF_OPEN
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert state_of(breaker) is BreakerState.OPEN
     assert breaker.remaining_open_s() == pytest.approx(5.0)  # a fresh timeout
     with pytest.raises(CircuitOpenError):
         breaker.before_call()
@@ -261,7 +266,7 @@ async def test_fetcher_success_first_time_reports_nothing() -> None:
     await h.fetcher.fetch("s", None, 10)
     assert h.events == []
     assert h.delays == []
-    assert h.value("hub_connector_retries_total") is None
+    assert not h.value("hub_connector_retries_total")  # absent or 0
     assert h.value("hub_source_up") == 1
 
 
@@ -280,7 +285,7 @@ async def test_fetcher_fatal_propagates_immediately() -> None:
     assert h.adapter.calls == 1
     assert h.delays == []
     assert h.value("hub_source_failures_total", kind="fatal") == 1
-    assert h.value("hub_connector_retries_total") is None
+    assert not h.value("hub_connector_retries_total")  # absent or 0
 
 
 async def test_fetcher_gives_up_after_max_attempts() -> None:
@@ -297,7 +302,7 @@ async def test_fetcher_waits_for_open_breaker() -> None:
     page = await h.fetcher.fetch("s", None, 10)
     assert page.cursor == {"after": 4}
     assert h.fetcher.breaker.state is BreakerState.CLOSED
-    assert h.value("hub_source_failures_total", kind="circuit_open") >= 1
+    assert (h.value("hub_source_failures_total", kind="circuit_open") or 0) >= 1
     # the waits after the breaker opened add up to at least its reset timeout
     assert sum(h.delays) >= 2.0
 
