@@ -17,6 +17,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import select
 from hub.metrics import HubMetrics
+from hub.metrics.server import kafka_check, serving, source_check
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +48,13 @@ async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str)
     schemas = SchemaStore(settings.schemas_dir)
     options = {"province": {"seed": args.seed, "citizens": args.citizens}}
     metrics = HubMetrics(CollectorRegistry())
-    async with ConnectorHost(settings, bootstrap, metrics, schemas) as host:
+    # /metrics, /health, /ready while the demo runs (HUB_METRICS_PORT; skipped if taken)
+    checks = {"broker": kafka_check(bootstrap, settings.security().client_kwargs())}
+    checks |= {f"source:{s.name}": source_check(metrics.registry, s.name) for s in specs}
+    async with (
+        serving(metrics.registry, checks),
+        ConnectorHost(settings, bootstrap, metrics, schemas) as host,
+    ):
         stats = await host.run([ConnectorJob(spec, options) for spec in specs])
         sources: dict[str, Any] = {}
         for spec in specs:
@@ -64,6 +71,7 @@ async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str)
                 "pulled": s.pulled,
                 "published": s.published,
                 "rejected": s.rejected,
+                **s.diagnostics,
                 "seconds": round(s.seconds, 3),
                 "read_back": decoded,
                 "distinct_keys": len(keys),
