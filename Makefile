@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-SOURCES := hub connectors tests tools
+SOURCES := hub connectors tests tools examples
 
 .PHONY: install demo test check format bench clean
 

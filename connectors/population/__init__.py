@@ -30,4 +30,5 @@ CONNECTOR = ConnectorSpec(
     ),
     make_adapter=make_adapter,
     make_mapper=PopulationMapper,
+    options_model=MockSourceOptions,
 )

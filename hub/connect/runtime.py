@@ -58,6 +58,7 @@ class StreamStats:
     rejected: int = 0
     seconds: float = 0.0
     newest_update: float = 0.0
+    diagnostics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -141,6 +142,8 @@ class ConnectorRuntime:
             self._set_state("running")
             while True:
                 for stream in self.spec.streams:
+                    if stop.is_set():  # a graceful stop skips the streams not begun
+                        break
                     await self._sync_stream(stream, stop)
                 if not follow or stop.is_set():
                     break
@@ -159,6 +162,7 @@ class ConnectorRuntime:
             raise
         finally:
             self.stats.seconds += time.perf_counter() - started
+            self.stats.diagnostics = self.adapter.diagnostics()
             await self.adapter.close()
         return self.stats
 

@@ -32,6 +32,9 @@ class FaultPlan(BaseModel):
         tuple(FaultKind), min_length=1, description="Kinds to draw from."
     )
     seed: int = Field(0, description="Seed of the fault draws.")
+    script: tuple[FaultKind, ...] = Field(
+        (), description="Faults of the first calls, in order, before any random one."
+    )
 
 
 class FaultInjector:
@@ -44,7 +47,7 @@ class FaultInjector:
     def __init__(self, plan: FaultPlan | None = None) -> None:
         self.plan = plan or FaultPlan()
         self._rng = random.Random(self.plan.seed)
-        self._script: deque[FaultKind] = deque()
+        self._script: deque[FaultKind] = deque(self.plan.script)
         self._outage_until = 0.0
         self._outage_kind = FaultKind.SERVER_ERROR
         self.injected = 0

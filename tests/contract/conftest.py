@@ -26,8 +26,12 @@ CONNECTORS = list(discover().values())
 
 
 def mock_options(seed: int, **extra: Any) -> dict[str, Any]:
-    """Options of a small synthetic province, unique per test through ``seed``."""
-    province = {"seed": seed, "citizens": 300, "malformed_rate": 0.0}
+    """Options of a small synthetic province, unique per test through ``seed``.
+
+    500 people give even the sparsest source (judicial records, about 2% of adults)
+    several records.
+    """
+    province = {"seed": seed, "citizens": 500, "malformed_rate": 0.0}
     province.update(extra.pop("province", {}))
     return {"province": province, "page_size": 50, **extra}
 

@@ -1,0 +1,192 @@
+"""The connector lifecycle as an operator runs it: run, SIGTERM, status, offsets, resync."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.catalogue import build_catalogue
+from hub.codec import decode_any
+from hub.config import HubSettings
+from hub.connect.host import ConnectorHost
+from hub.connect.reader import iter_to_end
+from hub.connect.registry import discover
+from hub.connect.status import read_cursors, status_topic_spec
+
+pytestmark = pytest.mark.integration
+
+HUB = [sys.executable, "-m", "hub.cli.main"]
+SECRET = "pop-t0ken-that-must-never-appear"
+PIN = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def _config(path: Path, citizens: int, *, rate: float, page: int = 50) -> Path:
+    path.write_text(
+        f"[connectors.population.options]\npage_size = {page}\n"
+        f"[connectors.population.options.province]\nseed = 11\ncitizens = {citizens}\n"
+        "malformed_rate = 0.0\n"
+        f"[connectors.population.runtime]\nbatch_size = {page}\nrate_limit_per_s = {rate}\n"
+        "poll_interval_s = 0.5\n"
+        "[connectors.population.secrets]\napi_token = { env = 'POP_TOKEN' }\n"
+    )
+    return path
+
+
+def _env(settings: HubSettings) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return {
+        **base,
+        "HUB_KAFKA_BOOTSTRAP": str(settings.kafka_bootstrap),
+        "HUB_TOPIC_PREFIX": settings.topic_prefix,
+        "HUB_TOPIC_PARTITIONS": "3",
+        "HUB_STATE_DIR": str(settings.state_dir),
+        "POP_TOKEN": SECRET,
+    }
+
+
+async def hub(settings: HubSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``hub ARGS`` in a subprocess without blocking the event loop."""
+    return await asyncio.to_thread(
+        subprocess.run, [*HUB, *args], env=_env(settings), capture_output=True, text=True,
+        timeout=180, check=False,
+    )  # fmt: skip
+
+
+def last_json(result: subprocess.CompletedProcess[str], status: int = 0) -> dict[str, Any]:
+    """The JSON object on the last line of stdout; checks the exit status and hygiene."""
+    assert result.returncode == status, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert not PIN.search(result.stdout + result.stderr), "an identifier was printed"
+    parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+async def _citizen_records(settings: HubSettings, bootstrap: str) -> list[Any]:
+    topic = f"{settings.topic_prefix}population.citizen"
+    return [r async for r in iter_to_end(bootstrap, settings, [topic])]
+
+
+async def test_sigterm_stops_gracefully_and_a_restart_resumes(
+    settings: HubSettings, bootstrap: str, tmp_path: Path
+) -> None:
+    citizens = 3000
+    slow = _config(tmp_path / "slow.toml", citizens, rate=5)
+    offsets = f"{settings.topic_prefix}hub.connect.offsets"
+    process = await asyncio.create_subprocess_exec(
+        *HUB, "connectors", "run", "--config", str(slow), "--heartbeat", "1", "--json",
+        env=_env(settings), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            if "population/citizens" in await read_cursors(bootstrap, settings, offsets):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("no cursor was committed")
+        await asyncio.sleep(1.2)  # a heartbeat or two
+        running = last_json(await hub(settings, "connectors", "status", "--json"))
+        (population,) = [c for c in running["connectors"] if c["name"] == "population"]
+        assert population["state"] == "running"
+        refused = last_json(await hub(settings, "offsets", "reset", "population", "--json"), 1)
+        assert refused["refused"] is True
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    out, err = stdout.decode(), stderr.decode()
+    assert process.returncode == 0, err
+    assert SECRET not in out + err
+    first = json.loads(out.strip().splitlines()[-1])
+    assert first["stopped_by"] == "SIGTERM"
+    stopped_at = first["sources"]["population"]
+    assert 0 < stopped_at["pulled"] < citizens, "the run was not still going"
+    records = await _citizen_records(settings, bootstrap)
+    assert len(records) == stopped_at["published"], "in-flight records were not acknowledged"
+    cursors = await read_cursors(bootstrap, settings, offsets)
+    assert "population/citizens" in cursors
+
+    status = last_json(await hub(settings, "connectors", "status", "population", "--json"))
+    (entry,) = status["connectors"]
+    assert entry["state"] == "stopped"
+    assert entry["published"] == stopped_at["published"]
+    assert entry["streams"][0]["committed_at"] is not None
+
+    fast = _config(tmp_path / "fast.toml", citizens, rate=0, page=500)
+    second = last_json(await hub(settings, "connectors", "run", "--config", str(fast),
+                                 "--once", "--json"))  # fmt: skip
+    assert second["sources"]["population"]["resumed"]["citizens"] is True
+    records = await _citizen_records(settings, bootstrap)
+    assert len({r.key for r in records}) == citizens
+    assert len(records) == citizens, "the restart re-read records the cursor had committed"
+
+
+async def test_offsets_show_reset_and_resync(
+    settings: HubSettings, bootstrap: str, tmp_path: Path
+) -> None:
+    citizens = 300
+    config = _config(tmp_path / "c.toml", citizens, rate=0, page=100)
+    last_json(await hub(settings, "connectors", "run", "--config", str(config), "--once", "--json"))
+    shown = last_json(await hub(settings, "offsets", "show", "population", "--json"))
+    assert {s["stream"]: s["committed"] for s in shown["streams"]} == {
+        "citizens": True,
+        "households": True,
+    }
+    citizens_cursor = shown["streams"][0]["cursor"]
+    assert citizens_cursor["key"].startswith("sha256:")
+
+    reset = await hub(
+        settings, "offsets", "reset", "population", "--stream", "households", "--json"
+    )
+    assert last_json(reset)["reset"] == ["households"]
+    shown = last_json(await hub(settings, "offsets", "show", "population", "--json"))
+    assert {s["stream"]: s["committed"] for s in shown["streams"]} == {
+        "citizens": True,
+        "households": False,
+    }
+    bad = await hub(settings, "offsets", "reset", "population", "--stream", "nope")
+    assert bad.returncode == 2 and "no stream nope" in bad.stderr
+
+    before = await _citizen_records(settings, bootstrap)
+    resync = last_json(
+        await hub(settings, "resync", "population", "--config", str(config), "--json")
+    )
+    assert resync["mode"] == "synced now"
+    assert resync["sync"]["pulled"] >= citizens
+    assert resync["sync"]["resumed"] == {"citizens": False, "households": False}
+    after = await _citizen_records(settings, bootstrap)
+    assert len(after) == 2 * len(before) == 2 * citizens  # the canonical topic stays
+    newest: dict[bytes, str] = {}
+    for record in after:
+        _, value = decode_any_value(settings, record.value)
+        newest[record.key] = max(newest.get(record.key, ""), value["meta"]["source_version"])
+    assert len(newest) == citizens
+    shown = last_json(await hub(settings, "offsets", "show", "population", "--json"))
+    assert shown["streams"][0]["cursor"] == citizens_cursor  # same source, same end
+
+
+def decode_any_value(settings: HubSettings, value: bytes) -> tuple[Any, dict[str, Any]]:
+    """Decode a canonical value with the project's schemas."""
+    from hub.codec import SchemaStore
+
+    return decode_any(SchemaStore(settings.schemas_dir), value)
+
+
+async def test_the_catalogue_matches_the_topics_the_host_creates(host: ConnectorHost) -> None:
+    specs = list(discover().values())
+    created = {t.name: t for t in [*host.topic_specs(specs), status_topic_spec(host.topics)]}
+    listed = {t.topic: t for t in build_catalogue(specs, host.schemas, host.settings)}
+    assert set(created) == set(listed)
+    for name, spec in created.items():
+        assert listed[name].partitions == spec.partitions
+        assert listed[name].config == spec.config
