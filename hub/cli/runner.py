@@ -30,6 +30,7 @@ from hub.connect.runtime import ConnectorRuntime
 from hub.connect.status import StatusReporter, status_topic, status_topic_spec
 from hub.connect.topics import ensure_topics
 from hub.metrics import HubMetrics
+from hub.metrics.server import kafka_check, serving, source_check
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,13 @@ async def run_jobs(
     stop = asyncio.Event()
     _install_signal_handlers(stop, outcome)
     metrics = HubMetrics(CollectorRegistry())
+    checks = {"broker": kafka_check(bootstrap, settings.security().client_kwargs())}
+    checks |= {f"source:{j.spec.name}": source_check(metrics.registry, j.spec.name) for j in jobs}
     try:
-        async with ConnectorHost(
-            settings, bootstrap, metrics, SchemaStore(settings.schemas_dir)
-        ) as host:
+        async with (
+            serving(metrics.registry, checks),
+            ConnectorHost(settings, bootstrap, metrics, SchemaStore(settings.schemas_dir)) as host,
+        ):
             await host.prepare(job.spec for job in jobs)
             await ensure_topics(bootstrap, settings, [status_topic_spec(host.topics)])
             committed = await host.cursors.load_all()
