@@ -10,26 +10,22 @@ page and all earlier ones were acknowledged.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.codec import AvroCodec, SchemaStore
-from hub.connect import headers as h
+from hub.codec import SchemaStore
 from hub.connect.contract import ConnectorSpec, RecordMapper, SourceAdapter, StreamSpec
 from hub.connect.cursor_store import KafkaCursorStore
+from hub.connect.encoder import EncodedPage, PageEncoder
 from hub.connect.fetcher import ResilientFetcher
-from hub.connect.publisher import BatchPublisher, OutgoingMessage
-from hub.connect.records import CanonicalRecord, Cursor, NativeRecord, Page
+from hub.connect.publisher import BatchPublisher
+from hub.connect.records import Cursor, Page
 from hub.connect.resilience import CircuitBreaker, RateLimiter, RetryPolicy
 from hub.connect.topics import TopicNames
-from hub.errors import RecordError
 from hub.metrics import ConnectorMetrics
 
 log = logging.getLogger(__name__)
@@ -59,15 +55,6 @@ class StreamStats:
     seconds: float = 0.0
     newest_update: float = 0.0
     diagnostics: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class _Encoded:
-    messages: list[OutgoingMessage] = field(default_factory=list)
-    published: int = 0
-    rejected: int = 0
-    written: dict[str, int] = field(default_factory=dict)
-    newest_update: float = 0.0
 
 
 class ConnectorRuntime:
@@ -108,13 +95,7 @@ class ConnectorRuntime:
         self.options = options or RuntimeOptions()
         self.stats = StreamStats()
         self.state = "stopped"
-        self._codecs = {e: AvroCodec(schemas.get(spec.name, e)) for e in spec.entities}
-        self._topic_of = {e: topics.canonical(spec.name, e) for e in spec.entities}
-        self._fingerprints = {
-            e: codec.schema.fingerprint.hex().encode() for e, codec in self._codecs.items()
-        }
-        self._dead_letter_topic = topics.dead_letter(spec.name)
-        self._source = spec.name.encode()
+        self._encoder = PageEncoder(spec, mapper, schemas, topics)
         self._fetcher = ResilientFetcher(
             adapter,
             metrics,
@@ -182,7 +163,8 @@ class ConnectorRuntime:
                     break
                 polled.inc(len(page.records))
                 self.stats.pulled += len(page.records)
-                encoded = self._encode(stream, page, cursor)
+                encoded = self._encoder.encode(stream.name, page.records, cursor)
+                self._report_rejections(stream, encoded)
                 acked = await self.publisher.publish(encoded.messages)
                 accounted = asyncio.ensure_future(self._account(acked, encoded))
                 in_flight.append((accounted, page.cursor, fetched_at))
@@ -213,7 +195,7 @@ class ConnectorRuntime:
                 fetch.cancel()
         return fetch.result() if fetch in done else None
 
-    async def _account(self, acked: asyncio.Task[None], encoded: _Encoded) -> None:
+    async def _account(self, acked: asyncio.Task[None], encoded: EncodedPage) -> None:
         await acked
         self.stats.published += encoded.published
         self.stats.rejected += encoded.rejected
@@ -251,85 +233,14 @@ class ConnectorRuntime:
                 time.perf_counter() - began
             )
 
-    def _encode(self, stream: StreamSpec, page: Page, cursor: Cursor | None) -> _Encoded:
-        """Map, validate and encode a page into messages; bad records become dead letters."""
-        out = _Encoded()
-        now = datetime.now(UTC)
-        extracted = now.isoformat(timespec="milliseconds").encode()
-        correlation = uuid.uuid4().hex.encode()
-        common = [(h.SOURCE, self._source), (h.EXTRACTED_AT, extracted)]
-        iso_of: dict[datetime, bytes] = {}  # update times repeat within a page
-        for native in page.records:
-            try:
-                canonical = self.mapper.map(stream.name, native)
-                encoded = [(c, self._encode_value(c)) for c in canonical]
-            except RecordError as exc:
-                self._dead_letter(out, stream, native, cursor, exc.stage, exc)
-                continue
-            except Exception as exc:  # a mapper bug must not stop the pipe either
-                self._dead_letter(out, stream, native, cursor, "map", exc)
-                continue
-            for record, (value, fingerprint) in encoded:
-                topic = self._topic_of[record.entity]
-                updated = iso_of.get(record.updated_at)
-                if updated is None:
-                    updated = iso_of[record.updated_at] = record.updated_at.isoformat().encode()
-                    out.newest_update = max(out.newest_update, record.updated_at.timestamp())
-                headers = [
-                    (h.MESSAGE_ID, uuid.uuid4().hex.encode()),
-                    *common,
-                    (h.SCHEMA, fingerprint),
-                    (h.SOURCE_VERSION, record.source_version.encode()),
-                    (h.SOURCE_UPDATED_AT, updated),
-                    (h.CORRELATION_ID, correlation),
-                ]
-                if record.headers:
-                    headers.extend((k, v.encode()) for k, v in record.headers.items())
-                out.messages.append(OutgoingMessage(topic, record.key.encode(), value, headers))
-                out.written[topic] = out.written.get(topic, 0) + 1
-                out.published += 1
-        return out
-
-    def _encode_value(self, record: CanonicalRecord) -> tuple[bytes | None, bytes]:
-        codec = self._codecs[record.entity]
-        fingerprint = self._fingerprints[record.entity]
-        if record.value is None:
-            return None, fingerprint
-        return codec.encode(record.value), fingerprint
-
-    def _dead_letter(
-        self,
-        out: _Encoded,
-        stream: StreamSpec,
-        native: NativeRecord,
-        cursor: Cursor | None,
-        stage: str,
-        exc: BaseException,
-    ) -> None:
-        self.metrics.record_error(stage)
-        reason = str(exc) or type(exc).__name__
-        log.warning(
-            "%s/%s: record at %s dead-lettered at stage %s (%s)",
-            self.spec.name, stream.name, native.position or "?", stage, type(exc).__name__,
-        )  # fmt: skip
-        out.messages.append(
-            OutgoingMessage(
-                self._dead_letter_topic,
-                None,
-                native.raw_bytes(),
-                [
-                    (h.MESSAGE_ID, uuid.uuid4().hex.encode()),
-                    (h.SOURCE, self._source),
-                    (h.STREAM, stream.name.encode()),
-                    (h.STAGE, stage.encode()),
-                    (h.ERROR, reason.encode("utf-8", "replace")[:2000]),
-                    (h.ERROR_CLASS, type(exc).__name__.encode()),
-                    (h.CURSOR, json.dumps(cursor).encode()),
-                    (h.POSITION, native.position.encode()),
-                ],
-            )
-        )
-        out.rejected += 1
+    def _report_rejections(self, stream: StreamSpec, encoded: EncodedPage) -> None:
+        for rejection in encoded.rejections:
+            self.metrics.record_error(rejection.stage)
+            log.warning(
+                "%s/%s: record at %s dead-lettered at stage %s (%s)",
+                self.spec.name, stream.name, rejection.position or "?", rejection.stage,
+                rejection.error_class,
+            )  # fmt: skip
 
 
 class _suppress_timeout:

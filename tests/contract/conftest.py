@@ -106,7 +106,7 @@ async def read_back(host: ConnectorHost, spec: ConnectorSpec) -> ReadBack:
 
 def job(spec: ConnectorSpec, options: dict[str, Any], **runtime: Any) -> ConnectorJob:
     """A job with small batches, so that runs span several pages and commits."""
-    return ConnectorJob(spec, options, RuntimeOptions(batch_size=60, **runtime))
+    return ConnectorJob(spec, options, RuntimeOptions(**{"batch_size": 60, **runtime}))
 
 
 @pytest.fixture(params=CONNECTORS, ids=[c.name for c in CONNECTORS])
