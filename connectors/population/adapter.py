@@ -66,10 +66,6 @@ class PopulationAdapter(SourceAdapter):
             has_more=bool(next_token),
         )
 
-    def diagnostics(self) -> dict[str, int]:
-        """The simulated service's count of distinct records it served corrupted."""
-        return {"malformed_injected": len(self.service.corrupted)}
-
     async def _call(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         try:
             response = await self.service.get(path, params)

@@ -64,8 +64,6 @@ class PopulationService:
         self.population = province.population
         self.faults = faults or FaultInjector()
         self.calls = 0
-        #: Indexes of the people whose record was served corrupted (ground truth).
-        self.corrupted: set[int] = set()
 
     async def get(self, path: str, params: dict[str, str]) -> MockResponse:
         """Answer one request (may raise :class:`~hub.province.transport.SimulatedTimeout`)."""
@@ -178,7 +176,6 @@ class PopulationService:
         }
         if self.province.malformed(SOURCE, p.index):
             _corrupt(record, rng_key)
-            self.corrupted.add(p.index)
         return record
 
     # -- households -----------------------------------------------------------------

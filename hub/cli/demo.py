@@ -14,10 +14,12 @@ from hub.cli.output import emit
 from hub.codec import SchemaStore, decode_any
 from hub.config import HubSettings
 from hub.connect.host import ConnectorHost, ConnectorJob
+from hub.connect.mock_options import shared_province
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import select
 from hub.metrics import HubMetrics
 from hub.metrics.server import kafka_check, serving, source_check
+from hub.province import ProvinceConfig
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +48,9 @@ def run(args: argparse.Namespace, settings: HubSettings) -> int:
 async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str) -> dict[str, Any]:
     specs = select(args.connectors)
     schemas = SchemaStore(settings.schemas_dir)
-    options = {"province": {"seed": args.seed, "citizens": args.citizens}}
+    config = ProvinceConfig(seed=args.seed, citizens=args.citizens)
+    options = {"province": config.model_dump()}
+    province = shared_province(config)  # the instance the mock sources share
     metrics = HubMetrics(CollectorRegistry())
     # /metrics, /health, /ready while the demo runs (HUB_METRICS_PORT; skipped if taken)
     checks = {"broker": kafka_check(bootstrap, settings.security().client_kwargs())}
@@ -71,7 +75,7 @@ async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str)
                 "pulled": s.pulled,
                 "published": s.published,
                 "rejected": s.rejected,
-                **s.diagnostics,
+                "malformed_injected": province.malformed_subjects(spec.name),
                 "seconds": round(s.seconds, 3),
                 "read_back": decoded,
                 "distinct_keys": len(keys),

@@ -39,15 +39,6 @@ class SourceAdapter(ABC):
     async def check(self) -> None:  # noqa: B027 - optional hook, harmless default
         """Readiness probe: raise a :class:`~hub.errors.SourceError` when unreachable."""
 
-    def diagnostics(self) -> dict[str, int]:
-        """Counters a simulated source reports about itself, read after a run.
-
-        Mock adapters return ``{"malformed_injected": n}``: the number of distinct
-        records they served corrupted (the ground truth of the dead-letter count).
-        Adapters of real systems return nothing.
-        """
-        return {}
-
     @abstractmethod
     async def fetch(self, stream: str, cursor: Cursor | None, limit: int) -> Page:
         """Return up to ``limit`` records of ``stream`` strictly after ``cursor``.

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,7 +54,6 @@ class StreamStats:
     rejected: int = 0
     seconds: float = 0.0
     newest_update: float = 0.0
-    diagnostics: dict[str, int] = field(default_factory=dict)
 
 
 class ConnectorRuntime:
@@ -143,7 +142,6 @@ class ConnectorRuntime:
             raise
         finally:
             self.stats.seconds += time.perf_counter() - started
-            self.stats.diagnostics = self.adapter.diagnostics()
             await self.adapter.close()
         return self.stats
 

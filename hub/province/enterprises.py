@@ -1,6 +1,7 @@
 """The synthetic province's enterprises, generated lazily and deterministically.
 
-About one enterprise per :data:`PEOPLE_PER_ENTERPRISE` people. ``enterprise(n)`` is
+About one enterprise per :data:`PEOPLE_PER_ENTERPRISE` people (at least
+:data:`MIN_ENTERPRISES`). ``enterprise(n)`` is
 recomputed from ``(seed, n)``; founders, members and legal representatives are drawn
 among the province's adults (some of them deceased or convicted: the cross-check is
 meant to catch those). Enterprise codes are 10-digit tax codes with a valid check digit
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from hub.normalise.admin_units import AdminUnits, OldWard
 from hub.normalise.identifiers import make_tax_code
+from hub.normalise.names import strip_diacritics
 from hub.province.people import BASE_TIME, derive_seed
 from hub.province.vocabulary import STREETS
 
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
 #: Tax-code province prefix of enterprises registered in Binh Duong [verify].
 TAX_PROVINCE_PREFIX = "37"
 PEOPLE_PER_ENTERPRISE = 25
+#: A floor so that a test-sized province (a few hundred people) still has a registry
+#: worth paging through; its founders then hold several enterprises each.
+MIN_ENTERPRISES = 120
 #: Registrations from this date carry head-office addresses in the 2025 code list.
 NEW_CODES_FROM = date(2025, 7, 1)
 FIRST_REGISTRATION = date(1995, 1, 1)
@@ -63,8 +68,6 @@ _BRANDS = (
     "AN PHÚ", "MINH LONG", "THÀNH ĐẠT", "PHÚ CƯỜNG", "HƯNG THỊNH", "TÂN HIỆP", "ĐÔNG Á",
     "KIM NGÂN", "BẢO CHÂU", "VIỆT TIẾN", "SÔNG BÉ", "LÁI THIÊU", "HOÀNG GIA", "NAM PHÁT",
 )  # fmt: skip
-_ASCII = str.maketrans("ĐÁÀẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÊẾỀỂỄỆÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÚÙỦŨỤƯỨỪỬỮỰÝỲỶỸỴ",
-                       "DAAAAAAAAAAAAAAAAAEEEEEEEEEEEIIIIIOOOOOOOOOOOOOOOOOUUUUUUUUUUUYYYYY")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +127,7 @@ class Enterprises:
     def __init__(self, province: Province) -> None:
         self.province = province
         self.seed = province.config.seed
-        self.count = max(1, province.config.citizens // PEOPLE_PER_ENTERPRISE)
+        self.count = max(MIN_ENTERPRISES, province.config.citizens // PEOPLE_PER_ENTERPRISE)
         self.enterprise = lru_cache(maxsize=4096)(self._make)
 
     def code(self, number: int) -> str:
@@ -169,7 +172,7 @@ class Enterprises:
         trade_vi, trade_en = rng.choice(_TRADES)
         brand = rng.choice(_BRANDS)
         prefix_vi, suffix_en, prefix_abbr = _KIND_PREFIX[kind]
-        brand_ascii = brand.translate(_ASCII)
+        brand_ascii = strip_diacritics(brand)
         branches = tuple(
             Branch(f"{code}{n:03d}", f"CHI NHÁNH {n} - {prefix_vi} {trade_vi} {brand}")
             for n in range(1, 1 + rng.choice((0, 0, 0, 1, 1, 2, 3)))
@@ -188,7 +191,7 @@ class Enterprises:
             representatives=representatives,
             members=members,
             branches=branches,
-            updated_at=BASE_TIME + timedelta(seconds=3 * number),
+            updated_at=BASE_TIME + timedelta(seconds=number // 4),
         )
 
     def _head_office(self, rng: random.Random, registered: date) -> HeadOffice:

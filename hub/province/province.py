@@ -44,6 +44,7 @@ class Province:
 
     def __init__(self, config: ProvinceConfig | None = None) -> None:
         self.config = config or ProvinceConfig()
+        self._malformed: dict[str, set[int]] = {}
         start = BASE_TIME + timedelta(seconds=self.config.citizens // TIMESTAMP_GROUP + 1)
         self._timeline = Timeline(
             self.config.seed, self.config.citizens, start, self.config.change_rate
@@ -86,8 +87,17 @@ class Province:
         """Whether ``source`` sends its record of subject ``index`` malformed.
 
         Deterministic in (seed, source, index): the ground truth for dead-letter counts.
+        Mock sources ask when they render a record; each subject answered True is
+        remembered (see :meth:`malformed_subjects`).
         """
         rate = self.config.malformed_rate
         if rate <= 0:
             return False
-        return derive_seed(self.config.seed, "malformed", source, index) % 1_000_000 < rate * 1e6
+        hit = derive_seed(self.config.seed, "malformed", source, index) % 1_000_000 < rate * 1e6
+        if hit:
+            self._malformed.setdefault(source, set()).add(index)
+        return hit
+
+    def malformed_subjects(self, source: str) -> int:
+        """How many distinct subjects ``source`` has rendered malformed so far."""
+        return len(self._malformed.get(source, ()))

@@ -41,6 +41,9 @@ def test_demo_starts_the_embedded_broker_and_reports_json(tmp_path: Path) -> Non
     assert population["published"] > 0
     assert population["published"] + population["rejected"] == population["pulled"]
     assert population["read_back"] == population["published"]
+    for name, source in summary["sources"].items():
+        assert source["published"] > 0, name
+        assert source["rejected"] == source["malformed_injected"], name
     assert summary["seconds"] > 0
     assert not (tmp_path / "broker.json").exists(), "the demo's own broker was not stopped"
 
