@@ -20,8 +20,9 @@ import orjson
 
 from connectors.business_registration.mock import PATH, RegistryService
 from hub.connect.contract import SourceAdapter
+from hub.connect.http_status import raise_for_status
 from hub.connect.records import Cursor, NativeRecord, Page
-from hub.errors import FatalSourceError, RateLimitedError, RetriableSourceError
+from hub.errors import RetriableSourceError
 from hub.province.transport import SimulatedTimeout
 
 
@@ -84,13 +85,7 @@ class BusinessRegistrationAdapter(SourceAdapter):
             response = await self.service.get(PATH, params)
         except SimulatedTimeout as exc:
             raise RetriableSourceError("timeout calling the registry") from exc
-        if response.status == 429:
-            retry_after = float(response.headers.get("Retry-After", "1"))
-            raise RateLimitedError("registry: 429 Too Many Requests", retry_after=retry_after)
-        if response.status >= 500:
-            raise RetriableSourceError(f"registry: server error {response.status}")
-        if response.status != 200:
-            raise FatalSourceError(f"registry: refused with status {response.status}")
+        raise_for_status(response, "registry")
         try:
             body = orjson.loads(response.body)
             return int(body["total"]), list(body["items"])

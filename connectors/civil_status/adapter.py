@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from connectors.civil_status.mock import PATH, CivilStatusService
 from hub.connect.contract import SourceAdapter
+from hub.connect.http_status import get_json_object
 from hub.connect.records import Cursor, NativeRecord, Page
-from hub.errors import FatalSourceError, RateLimitedError, RetriableSourceError
-from hub.province.transport import MockResponse, SimulatedTimeout
+from hub.errors import RetriableSourceError
 
 
 class CivilStatusAdapter(SourceAdapter):
@@ -39,7 +35,7 @@ class CivilStatusAdapter(SourceAdapter):
         params = {"offset": str(offset), "limit": str(min(limit, self.page_size))}
         if since:
             params["since"] = since
-        body = await self._call(params)
+        body = await get_json_object(self.service, PATH, params)
         rows, paging = body.get("data"), body.get("paging")
         if not isinstance(rows, list) or not isinstance(paging, dict):
             raise RetriableSourceError("malformed answer: no data or paging")
@@ -57,28 +53,3 @@ class CivilStatusAdapter(SourceAdapter):
             return Page([], dict(cursor or {}), has_more=False)
         next_cursor = {"since": position[0], "offset": ties, "key": position[1]}
         return Page(records, next_cursor, has_more=paging.get("next_offset") is not None)
-
-    async def _call(self, params: dict[str, str]) -> dict[str, Any]:
-        try:
-            response = await self.service.get(PATH, params)
-        except SimulatedTimeout as exc:
-            raise RetriableSourceError(f"timeout calling {PATH}") from exc
-        _raise_for_status(response)
-        try:
-            body = orjson.loads(response.body)
-        except orjson.JSONDecodeError as exc:
-            raise RetriableSourceError(f"truncated answer from {PATH}: {exc}") from exc
-        if not isinstance(body, dict):
-            raise RetriableSourceError(f"malformed answer from {PATH}: not an object")
-        return body
-
-
-def _raise_for_status(response: MockResponse) -> None:
-    if response.status == 200:
-        return
-    if response.status == 429:
-        retry_after = float(response.headers.get("Retry-After", "1"))
-        raise RateLimitedError(f"{PATH}: 429 Too Many Requests", retry_after=retry_after)
-    if response.status >= 500:
-        raise RetriableSourceError(f"{PATH}: server error {response.status}")
-    raise FatalSourceError(f"{PATH}: refused with status {response.status}")

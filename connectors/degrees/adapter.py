@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson
-
 from connectors.degrees.mock import PATH, DegreeService
 from hub.connect.contract import SourceAdapter
+from hub.connect.http_status import get_json_object
 from hub.connect.records import Cursor, NativeRecord, Page
-from hub.errors import FatalSourceError, RateLimitedError, RetriableSourceError
-from hub.province.transport import MockResponse, SimulatedTimeout
+from hub.errors import RetriableSourceError
 
 
 class DegreesAdapter(SourceAdapter):
@@ -47,7 +45,7 @@ class DegreesAdapter(SourceAdapter):
             params = {"page_size": size}
             if cursor:
                 params["updated_after"] = str(position[0] - 1)
-        body = await self._call(params)
+        body = await get_json_object(self.service, PATH, params)
         items, links = body.get("items"), body.get("links")
         if not isinstance(items, list) or not isinstance(links, dict):
             raise RetriableSourceError("malformed answer: no items or links")
@@ -68,20 +66,6 @@ class DegreesAdapter(SourceAdapter):
         new_cursor = {"updated_at_ms": last[0], "key": last[1]} if last[0] >= 0 else None
         return Page(records, new_cursor or dict(cursor or {}), has_more=bool(next_link))
 
-    async def _call(self, params: dict[str, str]) -> dict[str, Any]:
-        try:
-            response = await self.service.get(PATH, params)
-        except SimulatedTimeout as exc:
-            raise RetriableSourceError(f"timeout calling {PATH}") from exc
-        _raise_for_status(response)
-        try:
-            body = orjson.loads(response.body)
-        except orjson.JSONDecodeError as exc:
-            raise RetriableSourceError(f"truncated answer from {PATH}: {exc}") from exc
-        if not isinstance(body, dict):
-            raise RetriableSourceError(f"malformed answer from {PATH}: not an object")
-        return body
-
 
 def _int(value: Any) -> int:
     """A paging field as an int; the service always sends one, so anything else is -1."""
@@ -90,14 +74,3 @@ def _int(value: Any) -> int:
 
 def _key(item: dict[str, Any]) -> str:
     return f"{item.get('MaTruong', '')}:{item.get('SoHieuVanBang', '')}"
-
-
-def _raise_for_status(response: MockResponse) -> None:
-    if response.status == 200:
-        return
-    if response.status == 429:
-        retry_after = float(response.headers.get("Retry-After", "1"))
-        raise RateLimitedError(f"{PATH}: 429 Too Many Requests", retry_after=retry_after)
-    if response.status >= 500:
-        raise RetriableSourceError(f"{PATH}: server error {response.status}")
-    raise FatalSourceError(f"{PATH}: refused with status {response.status}")

@@ -39,7 +39,8 @@ from hub.normalise.dates import VN_TZ
 from hub.province import Person, Province, derive_seed
 from hub.province.discrepancies import DiscrepancyType
 from hub.province.faults import FaultInjector
-from hub.province.sqlsource import SqlSource, SqlTableDef
+from hub.province.sqlsource import SqlSource
+from hub.province.sqlwire import SqlTableDef
 
 SOURCE = "health_insurance"
 INSURED_PERCENT = 90
@@ -89,23 +90,22 @@ def group_of(person: Person, on: date, rng_draw: float) -> tuple[str, int]:
 
 
 class HealthInsuranceDb(SqlSource):
-    """The simulated card register over one synthetic province.
-
-    Args:
-        province: the shared synthetic province.
-        faults: fault injection for every query.
-    """
+    """The simulated card register over one synthetic province (see :class:`SqlSource`)."""
 
     table = TABLE
+    source = SOURCE
 
     def __init__(self, province: Province, faults: FaultInjector | None = None) -> None:
-        super().__init__(province, faults, SOURCE)
+        super().__init__(province, faults)
         self._si_offset = derive_seed(province.config.seed, SOURCE, "si") % 10**8
 
     def _draws(self, index: int) -> tuple[bool, int, float]:
         """(insured, anniversary day 0..364, group draw) of person ``index``."""
         rng = random.Random(derive_seed(self.province.config.seed, SOURCE, index))
-        return rng.randrange(100) < INSURED_PERCENT, rng.randrange(365), rng.random()
+        insured = rng.randrange(100) < INSURED_PERCENT
+        # Whoever this source shows with another sex must hold a card to show it on.
+        shown = self.province.discrepancy_of(index) is DiscrepancyType.SEX_MISMATCH
+        return insured or shown, rng.randrange(365), rng.random()
 
     @cached_property
     def _by_anniversary(self) -> dict[int, list[int]]:
@@ -132,7 +132,7 @@ class HealthInsuranceDb(SqlSource):
         pop = self.population
         person = pop.person(index)
         changes = self.province.timeline.changes_of(index)
-        initial = pop._initial(index) if changes else person
+        initial = pop.initial(index) if changes else person
         if not insured or initial.status == "DECEASED":
             return []
         death = next((c.at for c in changes if c.kind == "death"), None)
@@ -172,9 +172,7 @@ class HealthInsuranceDb(SqlSource):
             "TRANG_THAI": WITHDRAWN if death is not None else ACTIVE,
             "NGAY_CN": int(updated.timestamp()),
         }
-        if self.province.malformed(SOURCE, index):
-            _corrupt(row, derive_seed(self.province.config.seed, SOURCE, "bad", index))
-        return [row]
+        return self.corrupted(index, [row], _corrupt)
 
 
 def _corrupt(row: dict[str, Any], key: int) -> None:

@@ -30,7 +30,6 @@ from hub.province import Person, Province, derive_seed
 from hub.province import vocabulary as v
 from hub.province.discrepancies import DiscrepancyType as D
 from hub.province.faults import FaultInjector
-from hub.province.judicial import death_change
 from hub.province.people import BASE_TIME, TIMESTAMP_GROUP
 from hub.province.soap import SoapClientFault, SoapRequest, SoapService, response
 from hub.province.transport import MockResponse
@@ -106,7 +105,7 @@ class IdentityCardService(SoapService):
 
     def card_change(self, index: int) -> datetime | None:
         """When the timeline revoked the card of person ``index`` (a death), if it did."""
-        change = death_change(self.province, index)
+        change = self.province.timeline.death_of(index, self.population)
         return change.at if change else None
 
     def _cards_since(self, since: datetime | None) -> Iterator[tuple[Person, datetime]]:

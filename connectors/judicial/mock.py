@@ -26,12 +26,7 @@ from typing import Any
 from hub.normalise.dates import VN_TZ
 from hub.province import Province, derive_seed
 from hub.province.faults import FaultInjector
-from hub.province.judicial import (
-    RECORD_SHARE,
-    Conviction,
-    death_change,
-    judicial_records,
-)
+from hub.province.judicial import RECORD_SHARE, Conviction, judicial_records
 from hub.province.people import BASE_TIME
 from hub.province.soap import SoapRequest, SoapService, response
 from hub.province.transport import MockResponse
@@ -101,7 +96,7 @@ class JudicialService(SoapService):
         out: list[Entry] = []
         for position in range(max(0, after), len(holders)):
             index = holders[position]
-            if death_change(self.province, index) is None:
+            if self.province.timeline.death_of(index, self.province.population) is None:
                 out.append((position + 1, index, None))
                 if len(out) == size:
                     return out
@@ -110,7 +105,7 @@ class JudicialService(SoapService):
             change = log[position]
             if change.kind != "death" or not self.records.has_record(change.index):
                 continue
-            if death_change(self.province, change.index) is change:
+            if self.province.timeline.death_of(change.index, self.province.population) is change:
                 out.append((len(holders) + 1 + position, change.index, change.at))
                 if len(out) == size:
                     break

@@ -8,9 +8,10 @@ import orjson
 
 from connectors.population.mock import PopulationService
 from hub.connect.contract import SourceAdapter
+from hub.connect.http_status import raise_for_status
 from hub.connect.records import Cursor, NativeRecord, Page
-from hub.errors import FatalSourceError, RateLimitedError, RetriableSourceError
-from hub.province.transport import MockResponse, SimulatedTimeout
+from hub.errors import RetriableSourceError
+from hub.province.transport import SimulatedTimeout
 
 PATHS = {"citizens": "/api/v1/congdan", "households": "/api/v1/hogiadinh"}
 KEY_FIELD = {"citizens": "soDinhDanh", "households": "maHoGiaDinh"}
@@ -71,20 +72,9 @@ class PopulationAdapter(SourceAdapter):
             response = await self.service.get(path, params)
         except SimulatedTimeout as exc:
             raise RetriableSourceError(f"timeout calling {path}") from exc
-        _raise_for_status(response, path)
+        raise_for_status(response, path)
         try:
             body: dict[str, Any] = orjson.loads(response.body)
         except orjson.JSONDecodeError as exc:
             raise RetriableSourceError(f"truncated answer from {path}: {exc}") from exc
         return body
-
-
-def _raise_for_status(response: MockResponse, path: str) -> None:
-    if response.status == 200:
-        return
-    if response.status == 429:
-        retry_after = float(response.headers.get("Retry-After", "1"))
-        raise RateLimitedError(f"{path}: 429 Too Many Requests", retry_after=retry_after)
-    if response.status >= 500:
-        raise RetriableSourceError(f"{path}: server error {response.status}")
-    raise FatalSourceError(f"{path}: refused with status {response.status}")

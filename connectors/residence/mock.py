@@ -45,8 +45,9 @@ from hub.normalise.dates import VN_TZ
 from hub.province import Person, Province, derive_seed
 from hub.province.discrepancies import HOUSEHOLD_TYPES, DiscrepancyType
 from hub.province.faults import FaultInjector
-from hub.province.people import _apply
-from hub.province.sqlsource import SqlSource, SqlTableDef
+from hub.province.people import apply_change
+from hub.province.sqlsource import SqlSource
+from hub.province.sqlwire import SqlTableDef
 
 SOURCE = "residence"
 CLOCK_OFFSET = timedelta(days=731)
@@ -94,17 +95,13 @@ TABLE = SqlTableDef(
 
 
 class ResidenceDb(SqlSource):
-    """The simulated Residence Database over one synthetic province.
-
-    Args:
-        province: the shared synthetic province.
-        faults: fault injection for every query.
-    """
+    """The simulated Residence Database over one synthetic province (see :class:`SqlSource`)."""
 
     table = TABLE
+    source = SOURCE
 
     def __init__(self, province: Province, faults: FaultInjector | None = None) -> None:
-        super().__init__(province, faults, SOURCE)
+        super().__init__(province, faults)
         self.units = AdminUnits.load()
 
     def rows_of(self, index: int) -> list[dict[str, Any]]:
@@ -119,7 +116,7 @@ class ResidenceDb(SqlSource):
         stale = kind is DiscrepancyType.STALE_RECORD
         updated = pop.base_updated_at(index) + CLOCK_OFFSET - (STALE_BY if stale else timedelta())
         rng = random.Random(derive_seed(self.province.config.seed, SOURCE, index))
-        initial = self.population._initial(index) if changes else person
+        initial = self.population.initial(index) if changes else person
         last_day = updated.date()
         if self.province.discrepancy_of(household.first) in HOUSEHOLD_TYPES:
             last_day = min(last_day, REFORM - timedelta(days=1))  # old codes show the hazard
@@ -147,17 +144,14 @@ class ResidenceDb(SqlSource):
                 current["ly_do_xoa"] = DIED
                 continue
             current["ly_do_xoa"] = MOVED
-            state = _apply(state, change, pop)
+            state = apply_change(state, change, pop)
             moved = self._row(index, len(rows) + 1, state, state.ward, state.street, day)
             moved.update(
                 loai_cu_tru=kind_label, so_dk_cu=current["so_dk"], phien_ban=version,
                 ngay_cap_nhat=local_text(at),
             )  # fmt: skip
             rows.append(moved)
-        if self.province.malformed(SOURCE, index):
-            for broken in rows:
-                _corrupt(broken, derive_seed(self.province.config.seed, SOURCE, "bad", index))
-        return rows
+        return self.corrupted(index, rows, _corrupt)
 
     def _row(
         self, index: int, seq: int, person: Person, ward: OldWard, street: str, day: date

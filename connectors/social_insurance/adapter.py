@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from hub.connect.contract import SourceAdapter
-from hub.connect.csv_exports import CsvDialect, DayFileReader, DropDirectory
-from hub.connect.records import Cursor, Page
+from hub.connect.csv_exports import CsvDialect
+from hub.connect.day_file_adapter import DayFileAdapter
 
 #: The export format as the agency documents it.
 DIALECT = CsvDialect(
@@ -15,18 +14,14 @@ DIALECT = CsvDialect(
 )
 
 
-class SocialInsuranceAdapter(SourceAdapter):
-    """Pages through ``BHXH_<yyyymmdd>.csv`` files (cursor: :mod:`hub.connect.csv_exports`).
+class SocialInsuranceAdapter(DayFileAdapter):
+    """Pages through ``BHXH_<yyyymmdd>.csv`` files, the ``participants`` stream.
+
+    The cursor is the day-file reader's (see :mod:`hub.connect.csv_exports`).
 
     Args:
         directory: the drop directory the agency writes to.
         page_size: the most rows per page.
     """
 
-    def __init__(self, directory: DropDirectory, page_size: int = 500) -> None:
-        self.reader = DayFileReader(directory, DIALECT)
-        self.page_size = page_size
-
-    async def fetch(self, stream: str, cursor: Cursor | None, limit: int) -> Page:
-        """The next rows of the ``participants`` stream after ``cursor``."""
-        return await self.reader.fetch(cursor, min(limit, self.page_size))
+    dialect = DIALECT

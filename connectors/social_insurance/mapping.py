@@ -10,15 +10,14 @@ has 12 digits, so the two never collide) and carry the old 9-digit CMND from the
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from hub.connect.contract import RecordMapper
+from hub.connect.csv_rows import cell, required, row_of, timestamp, version_of
 from hub.connect.records import CanonicalRecord, NativeRecord
 from hub.errors import MappingError
-from hub.normalise.dates import DatePrecision, parse_timestamp, parse_vn_date
+from hub.normalise.dates import DatePrecision, parse_vn_date
 from hub.normalise.identifiers import (
     normalise_legacy_id,
     normalise_pin,
@@ -34,22 +33,6 @@ CLAIM = {"OM": "SICKNESS", "TS": "MATERNITY", "TN": "UNEMPLOYMENT", "HT": "RETIR
          "TT": "SURVIVORSHIP", "TNLD": "OCCUPATIONAL_ACCIDENT"}  # fmt: skip
 SEX = {"nam": "MALE", "nữ": "FEMALE", "nu": "FEMALE"}
 MAX_SALARY = 10**12
-
-
-def _cell(row: Mapping[str, Any], column: str) -> str | None:
-    value = row.get(column)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise MappingError(f"{column}: not text")
-    return value.strip() or None
-
-
-def _required(row: Mapping[str, Any], column: str) -> str:
-    value = _cell(row, column)
-    if value is None:
-        raise MappingError(f"{column}: missing")
-    return value
 
 
 def _month(text: str) -> str:
@@ -85,36 +68,24 @@ def _claims(text: str | None) -> list[dict[str, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=1024)
-def _timestamp(text: str) -> datetime:
-    """Update times repeat across the rows of one export: parse each once."""
-    return parse_timestamp(text, field="ngay_cap_nhat")
-
-
 class SocialInsuranceMapper(RecordMapper):
     """Maps rows of the ``BHXH`` day files."""
 
     def map(self, stream: str, record: NativeRecord) -> Sequence[CanonicalRecord]:
         """Map one row (see :class:`~hub.connect.contract.RecordMapper`)."""
-        row = record.payload
-        if not isinstance(row, dict):
-            raise MappingError("record is not a row")
-        if "_malformed" in row:
-            raise MappingError(f"row: {row['_malformed']}")
-        si_code = normalise_social_insurance_code(_required(row, "ma_so_bhxh"), field="ma_so_bhxh")
-        pin_text, cmnd = _cell(row, "so_dinh_danh"), _cell(row, "so_cmnd")
+        row = row_of(record)
+        si_code = normalise_social_insurance_code(required(row, "ma_so_bhxh"), field="ma_so_bhxh")
+        pin_text, cmnd = cell(row, "so_dinh_danh"), cell(row, "so_cmnd")
         pin = normalise_pin(pin_text, field="so_dinh_danh") if pin_text else None
-        status = STATUS.get(_required(row, "trang_thai"))
-        scheme = SCHEME.get(_required(row, "loai_hinh"))
-        sex = SEX.get(_required(row, "gioi_tinh").lower())
+        status = STATUS.get(required(row, "trang_thai"))
+        scheme = SCHEME.get(required(row, "loai_hinh"))
+        sex = SEX.get(required(row, "gioi_tinh").lower())
         if status is None or scheme is None or sex is None:
             raise MappingError("trang_thai/loai_hinh/gioi_tinh: unknown code")
-        original = _required(row, "ho_ten")
-        birth = parse_vn_date(_required(row, "ngay_sinh"), field="ngay_sinh")
-        updated = _timestamp(_required(row, "ngay_cap_nhat"))
-        version = _required(row, "phien_ban")
-        if not (version.isascii() and version.isdigit()):
-            raise MappingError("phien_ban: not a version number")
+        original = required(row, "ho_ten")
+        birth = parse_vn_date(required(row, "ngay_sinh"), field="ngay_sinh")
+        updated = timestamp(required(row, "ngay_cap_nhat"), "ngay_cap_nhat")
+        version = version_of(row, "phien_ban")
         key = pin or si_code
         value = {
             "key": key,
@@ -128,9 +99,9 @@ class SocialInsuranceMapper(RecordMapper):
             "sex": sex,
             "participation_status": status,
             "scheme": scheme,
-            "employer_code": _cell(row, "ma_don_vi"),
-            "contribution_periods": _periods(_cell(row, "qua_trinh_dong")),
-            "benefit_claims": _claims(_cell(row, "che_do_huong")),
+            "employer_code": cell(row, "ma_don_vi"),
+            "contribution_periods": _periods(cell(row, "qua_trinh_dong")),
+            "benefit_claims": _claims(cell(row, "che_do_huong")),
             "meta": {
                 "source": SOURCE,
                 "source_record_id": si_code,

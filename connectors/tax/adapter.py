@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from hub.connect.contract import SourceAdapter
-from hub.connect.csv_exports import CsvDialect, DayFileReader, DropDirectory
-from hub.connect.records import Cursor, Page
+from hub.connect.csv_exports import CsvDialect
+from hub.connect.day_file_adapter import DayFileAdapter
 
 #: The export format as the tax administration documents it.
 DIALECT = CsvDialect(
@@ -15,18 +14,14 @@ DIALECT = CsvDialect(
 )
 
 
-class TaxAdapter(SourceAdapter):
-    """Pages through ``NNT_<yyyymmdd>.csv`` files (cursor: see :mod:`hub.connect.csv_exports`).
+class TaxAdapter(DayFileAdapter):
+    """Pages through ``NNT_<yyyymmdd>.csv`` files, the ``taxpayers`` stream.
+
+    The cursor is the day-file reader's (see :mod:`hub.connect.csv_exports`).
 
     Args:
         directory: the drop directory the tax administration writes to.
         page_size: the most rows per page.
     """
 
-    def __init__(self, directory: DropDirectory, page_size: int = 500) -> None:
-        self.reader = DayFileReader(directory, DIALECT)
-        self.page_size = page_size
-
-    async def fetch(self, stream: str, cursor: Cursor | None, limit: int) -> Page:
-        """The next rows of the ``taxpayers`` stream after ``cursor``."""
-        return await self.reader.fetch(cursor, min(limit, self.page_size))
+    dialect = DIALECT

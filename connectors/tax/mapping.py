@@ -9,15 +9,13 @@ as they are: the ``tax_debt`` discrepancy is on the individual's own account.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from hub.connect.contract import RecordMapper
+from hub.connect.csv_rows import cell, full_date, required, row_of, timestamp, version_of
 from hub.connect.records import CanonicalRecord, NativeRecord
 from hub.errors import MappingError
-from hub.normalise.dates import DatePrecision, parse_timestamp, parse_vn_date
 from hub.normalise.identifiers import normalise_pin, normalise_tax_code
 
 SOURCE = "tax"
@@ -36,24 +34,8 @@ YES_NO = {"có": True, "không": False}
 MAX_AMOUNT = 10**15
 
 
-def _cell(row: Mapping[str, Any], column: str) -> str | None:
-    value = row.get(column)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise MappingError(f"{column}: not text")
-    return value.strip() or None
-
-
-def _required(row: Mapping[str, Any], column: str) -> str:
-    value = _cell(row, column)
-    if value is None:
-        raise MappingError(f"{column}: missing")
-    return value
-
-
 def _label(table: Mapping[str, Any], row: Mapping[str, Any], column: str) -> Any:
-    value = table.get(_required(row, column).lower())
+    value = table.get(required(row, column).lower())
     if value is None:
         raise MappingError(f"{column}: unknown label")
     return value
@@ -66,24 +48,14 @@ def _amount(text: str) -> int:
     return int(digits)
 
 
-@functools.lru_cache(maxsize=1024)
-def _timestamp(text: str) -> datetime:
-    """Update times repeat across the rows of one export: parse each once."""
-    return parse_timestamp(text, field="NGAY_CAP_NHAT")
-
-
 class TaxMapper(RecordMapper):
     """Maps rows of the ``NNT`` day files."""
 
     def map(self, stream: str, record: NativeRecord) -> Sequence[CanonicalRecord]:
         """Map one row (see :class:`~hub.connect.contract.RecordMapper`)."""
-        row = record.payload
-        if not isinstance(row, dict):
-            raise MappingError("record is not a row")
-        if "_malformed" in row:
-            raise MappingError(f"row: {row['_malformed']}")
+        row = row_of(record)
         kind = _label(KIND, row, "LOAI_NNT")
-        code = _required(row, "MA_SO_THUE")
+        code = required(row, "MA_SO_THUE")
         legacy = None
         if kind == "ENTERPRISE":
             key = normalise_tax_code(code, field="MA_SO_THUE")
@@ -91,31 +63,27 @@ class TaxMapper(RecordMapper):
                 raise MappingError("MA_SO_THUE: a branch is not a taxpayer account here")
             pin = None
         else:
-            pin = normalise_pin(_required(row, "SO_DINH_DANH"), field="SO_DINH_DANH")
+            pin = normalise_pin(required(row, "SO_DINH_DANH"), field="SO_DINH_DANH")
             if code != pin:
                 legacy = normalise_tax_code(code, field="MA_SO_THUE")
             key = pin
-        registered = parse_vn_date(_required(row, "NGAY_CAP_MST"), field="NGAY_CAP_MST")
-        if registered.precision is not DatePrecision.DAY:
-            raise MappingError("NGAY_CAP_MST: not a full date")
-        amount = _amount(_required(row, "SO_TIEN_NO"))
-        listed = (_cell(row, "BIEN_PHAP_CUONG_CHE") or "").split("|")
+        registered = full_date(row, "NGAY_CAP_MST")
+        amount = _amount(required(row, "SO_TIEN_NO"))
+        listed = (cell(row, "BIEN_PHAP_CUONG_CHE") or "").split("|")
         measures = [MEASURE.get(m.strip().lower()) for m in listed if m.strip()]
         if None in measures:
             raise MappingError("BIEN_PHAP_CUONG_CHE: unknown enforcement measure")
         category = _label(DEBT, row, "LOAI_NO") if amount else None
-        updated = _timestamp(_required(row, "NGAY_CAP_NHAT"))
-        version = _required(row, "PHIEN_BAN")
-        if not (version.isascii() and version.isdigit()):
-            raise MappingError("PHIEN_BAN: not a version number")
+        updated = timestamp(required(row, "NGAY_CAP_NHAT"), "NGAY_CAP_NHAT")
+        version = version_of(row, "PHIEN_BAN")
         value = {
             "tax_code": key,
             "taxpayer_kind": kind,
             "pin": pin,
             "legacy_tax_code": legacy,
-            "name": _required(row, "TEN_NGUOI_NOP_THUE"),
+            "name": required(row, "TEN_NGUOI_NOP_THUE"),
             "status": _label(STATUS, row, "TRANG_THAI_MST"),
-            "registration_date": registered.iso,
+            "registration_date": registered,
             "outstanding_debt_vnd": amount,
             "debt_category": category,
             "enforcement_measures": measures,

@@ -36,7 +36,8 @@ from hub.normalise.dates import VN_TZ
 from hub.normalise.names import strip_diacritics
 from hub.province import Province, derive_seed
 from hub.province.faults import FaultInjector
-from hub.province.sqlsource import SqlSource, SqlTableDef
+from hub.province.sqlsource import SqlSource
+from hub.province.sqlwire import SqlTableDef
 from hub.province.vehicles import Fleet, Vehicle
 
 SOURCE = "vehicles"
@@ -86,17 +87,13 @@ def native_plate(vehicle: Vehicle, style: int) -> str:
 
 
 class VehicleRegisterDb(SqlSource):
-    """The simulated vehicle register over one synthetic province.
-
-    Args:
-        province: the shared synthetic province.
-        faults: fault injection for every query.
-    """
+    """The simulated vehicle register over one synthetic province (see :class:`SqlSource`)."""
 
     table = TABLE
+    source = SOURCE
 
     def __init__(self, province: Province, faults: FaultInjector | None = None) -> None:
-        super().__init__(province, faults, SOURCE)
+        super().__init__(province, faults)
         self.fleet = Fleet(province)
 
     def rows_of(self, index: int) -> list[dict[str, Any]]:
@@ -133,10 +130,7 @@ class VehicleRegisterDb(SqlSource):
                     "tg_cap_nhat": updated.astimezone(VN_TZ).isoformat(timespec="seconds"),
                 }
             )
-        if self.province.malformed(SOURCE, index):
-            for row in rows:
-                _corrupt(row, derive_seed(seed, SOURCE, "bad", index))
-        return rows
+        return self.corrupted(index, rows, _corrupt)
 
 
 def _corrupt(row: dict[str, Any], key: int) -> None:

@@ -8,7 +8,17 @@ import sys
 from collections.abc import Sequence
 
 from hub import __version__
-from hub.cli import asyncapi, bench, broker, connectors, demo, offsets, schemas, topics
+from hub.cli import (
+    asyncapi,
+    bench,
+    broker,
+    connectors,
+    demo,
+    offsets,
+    province,
+    schemas,
+    topics,
+)
 from hub.config import HubSettings, load_settings
 from hub.errors import HubError
 from hub.logs import configure_logging
@@ -25,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--log-format", choices=("plain", "json"), default="plain")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, broker, connectors, offsets, topics, asyncapi, bench, schemas):
+    for module in (demo, broker, connectors, offsets, topics, asyncapi, bench, schemas, province):
         module.add_parser(commands)
     return parser
 

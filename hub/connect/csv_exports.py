@@ -38,8 +38,9 @@ from typing import Protocol
 
 import orjson
 
+from hub.connect.http_status import raise_for_status
 from hub.connect.records import Cursor, NativeRecord, Page
-from hub.errors import FatalSourceError, RateLimitedError, RetriableSourceError
+from hub.errors import FatalSourceError, RetriableSourceError
 from hub.province.transport import MockResponse, SimulatedTimeout
 
 __all__ = [
@@ -123,7 +124,7 @@ class ServedDirectory:
             response = await self.service.list_files()
         except SimulatedTimeout as exc:
             raise RetriableSourceError("timeout listing the drop") from exc
-        _raise_for_status(response, "listing")
+        raise_for_status(response, "listing")
         try:
             entries = orjson.loads(response.body)["files"]
             return [
@@ -139,7 +140,7 @@ class ServedDirectory:
             response = await self.service.read_file(name)
         except SimulatedTimeout as exc:
             raise RetriableSourceError("timeout reading a day file") from exc
-        _raise_for_status(response, "file read")
+        raise_for_status(response, "file read")
         return response.body
 
 
@@ -173,17 +174,6 @@ class LocalDirectory:
             return (self.path / name).read_bytes()
         except OSError as exc:
             raise RetriableSourceError(f"cannot read a day file: {exc}") from exc
-
-
-def _raise_for_status(response: MockResponse, what: str) -> None:
-    if response.status == 200:
-        return
-    if response.status == 429:
-        retry_after = float(response.headers.get("Retry-After", "1"))
-        raise RateLimitedError(f"{what}: 429 Too Many Requests", retry_after=retry_after)
-    if response.status >= 500:
-        raise RetriableSourceError(f"{what}: server error {response.status}")
-    raise FatalSourceError(f"{what}: refused with status {response.status}")
 
 
 _Rows = list[tuple[dict[str, str], bytes]]

@@ -24,7 +24,6 @@ of entry is ``(updated_at, number)``: :meth:`CivilRegister.since` walks it.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -34,8 +33,8 @@ from hub.normalise.dates import PartialDate
 from hub.normalise.identifiers import make_pin
 from hub.province import vocabulary as v
 from hub.province.discrepancies import DiscrepancyType
-from hub.province.people import TIMESTAMP_GROUP, Person, _apply, derive_seed
-from hub.province.province import Province
+from hub.province.people import Person, apply_change, derive_seed
+from hub.province.register import Register
 from hub.province.timeline import Change
 
 #: The register's last day before the synthetic present (initial registrations precede it).
@@ -84,46 +83,29 @@ def _to_date(value: PartialDate) -> date:
     return date(value.year, value.month or 7, value.day or 1)
 
 
-class CivilRegister:
+class CivilRegister(Register[Registration]):
     """The civil-status register of one synthetic province.
 
     Args:
         province: the shared synthetic province.
     """
 
-    def __init__(self, province: Province) -> None:
-        self.province = province
-        self.population = province.population
-        self.seed = province.config.seed
-
     @cached_property
     def _units(self) -> AdminUnits:
         return AdminUnits.load()
 
-    def since(self, moment: datetime | None) -> Iterator[Registration]:
-        """Registrations with ``updated_at >= moment`` (all when None), in entry order."""
-        pop = self.population
-        initial_end = pop.initial_load_end
-        if moment is None or moment < initial_end:
-            group = 0
-            if moment is not None:
-                group = max(0, int((moment - pop.base_updated_at(0)).total_seconds()))
-            while group * TIMESTAMP_GROUP < pop.citizens:
-                first = group * TIMESTAMP_GROUP
-                batch: list[Registration] = []
-                for index in range(first, min(pop.citizens, first + TIMESTAMP_GROUP)):
-                    batch.extend(self.initial_of(index))
-                batch.sort(key=lambda r: r.number)
-                yield from (r for r in batch if moment is None or r.updated_at >= moment)
-                group += 1
-        start = initial_end if moment is None else max(moment, initial_end)
-        later = [r for c in self.province.timeline.changed_since(start) if (r := self._death_at(c))]
-        later.sort(key=lambda r: (r.updated_at, r.number))
-        yield from later
+    @staticmethod
+    def entry_key(record: Registration) -> str:
+        """The registration number."""
+        return record.number
+
+    def added_by(self, change: Change) -> Registration | None:
+        """The death registration a timeline change creates, if it is a first death."""
+        return self._death_at(change)
 
     def initial_of(self, index: int) -> list[Registration]:
         """The registrations of person ``index`` loaded before the timeline starts."""
-        person = self.population._initial(index)
+        person = self.population.initial(index)
         found: list[Registration] = []
         if person.relationship == "CHILD":
             found.append(self._birth(person))
@@ -152,7 +134,7 @@ class CivilRegister:
             sex,
             min(2003, max(1938, head.birth.year + rng.randint(-5, 5))),
             # the serial a person index beyond the population would get: never a resident's
-            ((head.index + pop.citizens) * 7919 + pop._serial_offset) % 1_000_000,
+            pop.serial_for(head.index + pop.citizens),
         )
         female = sex == "FEMALE"
         middle = rng.choice(v.MIDDLE_NAMES_FEMALE if female else v.MIDDLE_NAMES_MALE)
@@ -191,7 +173,7 @@ class CivilRegister:
         household = pop.household(pop.household_of(head.index))
         older = max(household.head_year, household.spouse_year)
         year = older + rng.randint(19, 24)
-        children = [pop._initial(i).birth.year for i in household.members[2:]]
+        children = [pop.initial(i).birth.year for i in household.members[2:]]
         if children:
             year = min(year, min(children) - 1)
         married = date(min(year, LAST_INITIAL_DAY.year), rng.randint(1, 12), rng.randint(1, 28))
@@ -275,7 +257,7 @@ class CivilRegister:
         """The death registration a timeline change creates, if it is a first death."""
         if change.kind != "death":
             return None
-        initial = self.population._initial(change.index)
+        initial = self.population.initial(change.index)
         if self._initial_death(initial) is not None:
             return None
         person = initial
@@ -284,14 +266,14 @@ class CivilRegister:
                 break
             if earlier.kind == "death":
                 return None  # died at an earlier step: registered then
-            person = _apply(person, earlier, self.population)
+            person = apply_change(person, earlier, self.population)
         at = change.at
         died = PartialDate(at.year, at.month, at.day)
         return self._death(person, died, at.date(), person.version + 1, at)
 
     def death_of(self, index: int) -> Registration | None:
         """The death registration of person ``index`` as of now, if any."""
-        initial = self._initial_death(self.population._initial(index))
+        initial = self._initial_death(self.population.initial(index))
         if initial is not None:
             return initial
         for change in self.province.timeline.changes_of(index):

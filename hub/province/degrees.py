@@ -14,12 +14,11 @@ degrees share the update time of their holder's initial population record.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from hub.province.people import TIMESTAMP_GROUP, derive_seed
-from hub.province.province import Province
+from hub.province.people import derive_seed
+from hub.province.register import Register
 from hub.province.timeline import Change
 
 #: First graduation year whose degrees record the holder's PIN.
@@ -101,44 +100,25 @@ class Degree:
         return self.holder * ORDINALS_PER_PERSON + self.ordinal
 
 
-class DegreeRegister:
+class DegreeRegister(Register[Degree]):
     """The degree register of one synthetic province.
 
     Args:
         province: the shared synthetic province.
     """
 
-    def __init__(self, province: Province) -> None:
-        self.province = province
-        self.population = province.population
-        self.seed = province.config.seed
+    @staticmethod
+    def entry_key(record: Degree) -> str:
+        """``<institution>:<number>``."""
+        return record.key
 
-    def since(self, moment: datetime | None) -> Iterator[Degree]:
-        """Degrees with ``updated_at >= moment`` (all when None), in entry order."""
-        pop = self.population
-        initial_end = pop.initial_load_end
-        if moment is None or moment < initial_end:
-            group = 0
-            if moment is not None:
-                group = max(0, int((moment - pop.base_updated_at(0)).total_seconds()))
-            while group * TIMESTAMP_GROUP < pop.citizens:
-                first = group * TIMESTAMP_GROUP
-                batch = [
-                    d
-                    for index in range(first, min(pop.citizens, first + TIMESTAMP_GROUP))
-                    for d in self.initial_of(index)
-                ]
-                batch.sort(key=lambda d: d.key)
-                yield from (d for d in batch if moment is None or d.updated_at >= moment)
-                group += 1
-        start = initial_end if moment is None else max(moment, initial_end)
-        later = [d for c in self.province.timeline.changed_since(start) if (d := self._issued(c))]
-        later.sort(key=lambda d: (d.updated_at, d.key))
-        yield from later
+    def added_by(self, change: Change) -> Degree | None:
+        """The degree a timeline change brings, if any."""
+        return self._issued(change)
 
     def initial_of(self, index: int) -> list[Degree]:
         """The degrees of person ``index`` in the initial load."""
-        person = self.population._initial(index)
+        person = self.population.initial(index)
         born = person.birth.year
         rng = random.Random(derive_seed(self.seed, "degrees", index))
         at = self.population.base_updated_at(index)
@@ -158,7 +138,7 @@ class DegreeRegister:
         if change.kind != "move":
             return None
         draw = derive_seed(self.seed, "degree-issue", change.index, change.at)
-        age = change.at.year - self.population._initial(change.index).birth.year
+        age = change.at.year - self.population.initial(change.index).birth.year
         if not 18 <= age <= 45 or draw % 10 >= 6:
             return None
         history = self.province.timeline.changes_of(change.index)

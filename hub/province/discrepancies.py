@@ -16,8 +16,8 @@ pin_inconsistent       a birth year that disagrees with the PIN's digits     pop
 deceased_elsewhere     a death record while the population DB says alive     civil_status
 missing_from_source    no record at all                                      residence
 stale_record           a record last updated years ago                       residence
-address_code_reuse     the household's ward in old codes whose number names  population,
-                       a different ward in the 2025 list                     residence
+address_code_reuse     the household's ward in old codes, whose 2025 ward has  population,
+                       another code (a bare-code comparison misleads)        residence
 split_ward             the household's ward was split in 2025, no street     population,
                        disambiguates                                         residence
 tax_debt               outstanding tax debt                                  tax
@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hub.province.people import Person
     from hub.province.province import Province
 
 
@@ -101,6 +102,28 @@ class Discrepancy:
     def to_json(self) -> dict[str, object]:
         """The manifest entry as JSON."""
         return {"type": self.type.value, "subject": self.subject, "sources": list(self.sources)}
+
+
+#: Identity cards are issued from age 14 (the identity-card source's rule on its
+#: reference date, 2024-01-01): younger people hold none to show a card discrepancy on.
+CARD_TYPES = (T.NAME_DIACRITICS, T.NAME_MISMATCH, T.DOB_MISMATCH, T.ID_CARD_INVALID)
+LAST_CARD_BIRTH_YEAR = 2009
+
+
+def eligible(kind: DiscrepancyType, person: Person) -> bool:
+    """Whether the source that shows ``kind`` holds a record of ``person`` to show it on.
+
+    Card discrepancies need a card holder, an encumbered parcel a household head (who
+    holds the home plot), insurance, tax and vehicle ones a living person (the sources
+    hold no current record of people who died before the initial load).
+    """
+    if kind in CARD_TYPES:
+        return person.birth.year <= LAST_CARD_BIRTH_YEAR
+    if kind is T.PARCEL_ENCUMBERED:  # every household head holds the household's home plot
+        return person.relationship == "HEAD" and person.status != "DECEASED"
+    if kind in (T.SEX_MISMATCH, T.TAX_DEBT, T.VEHICLE_STOLEN):
+        return person.status != "DECEASED"
+    return True
 
 
 def draw(seed: int, rate: float, index: int, salt: str = "discrepancy") -> DiscrepancyType | None:

@@ -23,9 +23,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from hub.normalise.dates import PartialDate
 from hub.province.people import derive_seed
-from hub.province.timeline import Change
 
 if TYPE_CHECKING:
     from hub.province.province import Province
@@ -191,17 +189,3 @@ def judicial_records(province: Province, share: float = RECORD_SHARE) -> Judicia
     if found is None:
         found = by_share[share] = JudicialRecords(province, share)
     return found
-
-
-def death_change(province: Province, index: int) -> Change | None:
-    """The timeline change in which person ``index`` died, if the timeline killed them.
-
-    A person already dead before the timeline started (or a repeated "death" drawn for
-    someone dead) yields None: sources had recorded that death in their initial state.
-    """
-    for change in province.timeline.changes_of(index):
-        if change.kind == "death":
-            death = province.population.person(index).death
-            at = change.at
-            return change if death == PartialDate(at.year, at.month, at.day) else None
-    return None

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 from hub.normalise.admin_units import OldWard
 from hub.province.discrepancies import DiscrepancyType
-from hub.province.judicial import death_change
 from hub.province.people import BASE_TIME, derive_seed
 
 if TYPE_CHECKING:
@@ -166,7 +165,7 @@ class LandRegistry:
         farm = slot in FARM_SLOTS
         purpose = rng.choice(FARM_PURPOSES if farm else HOME_PURPOSES)
         certified = date(2000, 1, 1) + timedelta(days=rng.randrange(8700))
-        deaths = [death_change(self.province, i) for i in owners]
+        deaths = [self.province.timeline.death_of(i, self.population) for i in owners]
         changes = [c for c in deaths if c is not None]
         share = 100 // len(owners)
         owner_rows = tuple((i, share, self._dead(i)) for i in owners)

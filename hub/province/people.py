@@ -133,8 +133,14 @@ class Population:
         self.discrepancy_rate = discrepancy_rate
         self.all_wards = units.old_wards_in_province(province_code)
         split = set(units.split_old_wards(province_code))
-        reused = set(units.reused_codes(province_code)) - split
-        #: Wards whose 2025 mapping is unambiguous and whose code is not reused: where
+        # Old codes that now belong to another 2025 ward: comparing bare codes across the
+        # reform points at the wrong place (the "code reuse" hazard of DOMAIN.md).
+        reused = {
+            w.code
+            for w in self.all_wards
+            if w.code not in split and units.to_2025(w.code).ward_code != w.code
+        }
+        #: Wards whose 2025 mapping is unambiguous and keeps the old code: where
         #: people live unless an address discrepancy is injected for their household.
         self.wards = tuple(w for w in self.all_wards if w.code not in split | reused)
         self.split_wards = tuple(w for w in self.all_wards if w.code in split)
@@ -150,7 +156,7 @@ class Population:
             first += rng.choices(sizes, weights)[0]
         self.household = lru_cache(maxsize=4096)(self._household)
         # Sources read a household's members together (parents' PINs in a child's record).
-        self._initial = lru_cache(maxsize=16_384)(self._make_initial)  # type: ignore[method-assign]
+        self.initial = lru_cache(maxsize=16_384)(self._make_initial)  # type: ignore[method-assign]
 
     @property
     def household_count(self) -> int:
@@ -211,14 +217,22 @@ class Population:
 
     def person(self, index: int) -> Person:
         """Person ``index`` as of the timeline's current time."""
-        person = self._initial(index)
+        person = self.initial(index)
         for change in self.timeline.changes_of(index):
-            person = _apply(person, change, self)
+            person = apply_change(person, change, self)
         return person
 
-    def _initial(self, index: int) -> Person:
-        """Person ``index`` before any change (memoised in ``__init__``)."""
+    def initial(self, index: int) -> Person:
+        """Person ``index`` before any timeline change (memoised in ``__init__``)."""
         return self._make_initial(index)
+
+    def serial_for(self, index: int) -> int:
+        """The PIN serial of person ``index``.
+
+        Defined for any ``index`` >= 0: an index beyond the population gives a serial no
+        resident has (for people outside the province, such as a late spouse).
+        """
+        return (index * 7919 + self._serial_offset) % 1_000_000
 
     def _make_initial(self, index: int) -> Person:
         if not 0 <= index < self.citizens:
@@ -256,7 +270,7 @@ class Population:
             birth = PartialDate(year, month, day)
         middle = rng.choice(v.MIDDLE_NAMES_MALE if sex == "MALE" else v.MIDDLE_NAMES_FEMALE)
         given = rng.choice(v.GIVEN_NAMES_MALE if sex == "MALE" else v.GIVEN_NAMES_FEMALE)
-        serial = (index * 7919 + self._serial_offset) % 1_000_000
+        serial = self.serial_for(index)
         if relationship in ("HEAD", "SPOUSE"):
             marital = "MARRIED" if hh.has_spouse else rng.choice(("SINGLE", "WIDOWED", "DIVORCED"))
         else:
@@ -298,8 +312,8 @@ class Population:
         )
 
 
-def _apply(person: Person, change: Change, population: Population) -> Person:
-    """The person after ``change``."""
+def apply_change(person: Person, change: Change, population: Population) -> Person:
+    """The person after ``change`` (a death of the dead only bumps the version)."""
     version, at = person.version + 1, change.at
     if change.kind == "death" and person.status != "DECEASED":
         death = PartialDate(at.year, at.month, at.day)

@@ -12,6 +12,7 @@ from hub.province.discrepancies import (
     Discrepancy,
     DiscrepancyType,
     draw,
+    eligible,
     manifest,
 )
 from hub.province.people import BASE_TIME, TIMESTAMP_GROUP, Population, derive_seed
@@ -68,10 +69,14 @@ class Province:
         the household's members live at the affected address.
         """
         kind = draw(self.config.seed, self.config.discrepancy_rate, index)
+        if kind is None:
+            return None
+        population = self.population
         if kind in HOUSEHOLD_TYPES:
-            population = self.population
             if population.household(population.household_of(index)).first != index:
                 return None
+        elif not eligible(kind, population.initial(index)):
+            return None
         return kind
 
     def manifest(self) -> list[Discrepancy]:

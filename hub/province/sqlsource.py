@@ -36,11 +36,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from hub.province.faults import FaultInjector, FaultKind
 from hub.province.people import derive_seed
 from hub.province.province import Province
+from hub.province.sqlwire import SqlConnection, SqlResult, SqlTableDef
 
 #: Share (per cent) of the rows of a write batch that commit late.
 LATE_PERCENT = 3
@@ -52,30 +53,6 @@ MAX_COMMIT_LAG_S = 10.0
 RATE_LIMIT_RETRY_S = 0.05
 
 
-@dataclass(frozen=True)
-class SqlTableDef:
-    """The native table a mock SQL source serves.
-
-    Attributes:
-        name: table name, as the source system spells it.
-        columns: ``(column, SQL type)`` pairs, in table order.
-        key: the primary-key column.
-        updated_at: the last-modified column, in a form whose SQL order is time order.
-        seconds: turns an ``updated_at`` value into epoch seconds.
-    """
-
-    name: str
-    columns: tuple[tuple[str, str], ...]
-    key: str
-    updated_at: str
-    seconds: Callable[[Any], float]
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        """The column names, in table order."""
-        return tuple(name for name, _ in self.columns)
-
-
 @dataclass
 class _Pending:
     row: tuple[Any, ...]
@@ -83,74 +60,26 @@ class _Pending:
     queries: int = 0
 
 
-class SqlResult:
-    """The answer to one query, shaped like a DB-API cursor (``description``, ``fetchall``).
-
-    Args:
-        description: the driver's column description.
-        rows: the rows.
-        cut_after: when set, fetching fails after that many rows (a dropped connection).
-    """
-
-    def __init__(
-        self, description: Any, rows: list[tuple[Any, ...]], cut_after: int | None = None
-    ) -> None:
-        self.description = description
-        self._rows = rows
-        self._cut_after = cut_after
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        """Every row of the result.
-
-        Raises:
-            sqlite3.OperationalError: the result set was truncated in transit.
-        """
-        if self._cut_after is not None:
-            raise sqlite3.OperationalError(
-                f"result set truncated after {self._cut_after} rows: connection reset"
-            )
-        return self._rows
-
-
-class SqlConnection:
-    """A read-only connection to a mock SQL source (see :meth:`SqlSource.connect`)."""
-
-    def __init__(self, source: SqlSource, connection: sqlite3.Connection) -> None:
-        self._source = source
-        self._connection = connection
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> SqlResult:
-        """Run one query, as the source answers it (late commits, faults).
-
-        Raises:
-            sqlite3.Error: as the driver would, for real or simulated failures.
-        """
-        return self._source._query(self._connection, sql, params)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._connection.close()
-
-
 class SqlSource(ABC):
     """A mock source system backed by a SQLite file (see the module docstring).
 
-    Subclasses define the table (:attr:`table`) and render a subject's rows
-    (:meth:`rows_of`); they may add time-driven changes with :meth:`touched`.
+    Subclasses define the table (:attr:`table`) and the source's name (:attr:`source`),
+    and render a subject's rows (:meth:`rows_of`); they may add time-driven changes with
+    :meth:`touched`.
 
     Args:
         province: the shared synthetic province.
         faults: fault injection for every query.
-        source: the source's name (seeds its late commits and malformed records).
     """
 
-    table: SqlTableDef
+    table: ClassVar[SqlTableDef]
+    #: The source's name (seeds its late commits and malformed records).
+    source: ClassVar[str]
 
-    def __init__(self, province: Province, faults: FaultInjector | None, source: str) -> None:
+    def __init__(self, province: Province, faults: FaultInjector | None = None) -> None:
         self.province = province
         self.population = province.population
         self.faults = faults or FaultInjector()
-        self.source = source
         self.queries = 0
         self._dir: Path | None = None
         self._cleanup: weakref.finalize[Any, Any] | None = None
@@ -174,6 +103,20 @@ class SqlSource(ABC):
         """Every subject index (people, by default)."""
         return range(self.population.citizens)
 
+    def corrupted(
+        self, index: int, rows: list[dict[str, Any]], corrupt: Callable[[dict[str, Any], int], None]
+    ) -> list[dict[str, Any]]:
+        """``rows``, each broken by ``corrupt(row, key)`` when subject ``index`` is malformed.
+
+        ``key`` is drawn from the seed, the source and ``index``; ``corrupt`` picks the
+        kind of damage from it.
+        """
+        if self.province.malformed(self.source, index):
+            key = derive_seed(self.province.config.seed, self.source, "bad", index)
+            for row in rows:
+                corrupt(row, key)
+        return rows
+
     # -- lifecycle ---------------------------------------------------------------------
     @property
     def path(self) -> Path:
@@ -185,7 +128,8 @@ class SqlSource(ABC):
     def connect(self) -> SqlConnection:
         """A new read-only connection to the source's database."""
         uri = f"file:{self.path}?mode=ro"
-        return SqlConnection(self, sqlite3.connect(uri, uri=True, check_same_thread=False))
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return SqlConnection(connection, lambda sql, params: self._query(connection, sql, params))
 
     def close(self) -> None:
         """Drop the database (a later :meth:`connect` builds it again)."""

@@ -3,7 +3,8 @@
 The province starts at its initial state. Each :meth:`Timeline.advance` moves the clock
 one step (a day) and draws, deterministically from the seed and the step number, a few
 people who move house or die. Sources that serve "changed since" queries read
-:meth:`Timeline.changed_since`; :meth:`Timeline.changes_of` tells a person's history.
+:meth:`Timeline.changed_since`; :meth:`Timeline.changes_of` tells a person's history and
+:meth:`Timeline.death_of` the change in which a person died.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ import bisect
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from hub.normalise.dates import PartialDate
+
+if TYPE_CHECKING:
+    from hub.province.people import Population
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +80,16 @@ class Timeline:
     def changed_since(self, moment: datetime) -> list[Change]:
         """Changes at or after ``moment``, oldest first (ties in index order)."""
         return self._log[bisect.bisect_left(self._times, moment) :]
+
+    def death_of(self, index: int, population: Population) -> Change | None:
+        """The change in which person ``index`` of ``population`` died, if the timeline killed them.
+
+        A person already dead before the timeline started (or a repeated "death" drawn for
+        someone dead) yields None: sources had recorded that death in their initial state.
+        """
+        for change in self.changes_of(index):
+            if change.kind == "death":
+                death = population.person(index).death
+                at = change.at
+                return change if death == PartialDate(at.year, at.month, at.day) else None
+        return None

@@ -15,8 +15,9 @@ from connectors.business_registration.mapping import BusinessRegistrationMapper
 from connectors.business_registration.mock import RegistryService
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import Cursor, NativeRecord
-from hub.errors import NormaliseError, RecordError
+from hub.errors import NormaliseError
 from hub.province import Province, ProvinceConfig
+from tests.unit.mutations import check_maps_or_rejects
 
 REPO = Path(__file__).resolve().parents[2]
 PROVINCE = Province(ProvinceConfig(seed=9, citizens=400, malformed_rate=0))
@@ -126,9 +127,4 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=400, deadline=None)
 @given(mutated())
 def test_any_mutation_encodes_or_is_a_record_error(record: dict[str, Any]) -> None:
-    try:
-        records = MAPPER.map("enterprises", NativeRecord(record))
-    except RecordError:
-        return
-    for canonical in records:
-        CODEC.encode(canonical.value or {})
+    check_maps_or_rejects(MAPPER, "enterprises", CODEC, record)

@@ -22,6 +22,7 @@ from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
 from hub.province.civil_status import CivilRegister
 from hub.province.discrepancies import DiscrepancyType
+from tests.unit.mutations import JSON_VALUES
 
 SCHEMAS = SchemaStore(Path(__file__).resolve().parents[2] / "schemas")
 CODECS = {e: AvroCodec(SCHEMAS.get("civil_status", e)) for e in CONNECTOR.entities}
@@ -132,15 +133,6 @@ def test_malformed_rows_raise_record_errors_naming_the_field(mutate: Any, reason
         _map(row)
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [prefix] if prefix else []
     if isinstance(value, dict):
@@ -160,7 +152,7 @@ def test_any_mutation_maps_and_encodes_or_raises_a_record_error(data: Any, kind:
     if data.draw(st.booleans()):
         del parent[path[-1]]
     else:
-        parent[path[-1]] = data.draw(JSON)
+        parent[path[-1]] = data.draw(JSON_VALUES)
     try:
         records = _map(row)
     except RecordError:

@@ -20,6 +20,7 @@ from hub.connect.records import Cursor, NativeRecord
 from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
 from hub.province.degrees import PIN_SINCE, DegreeRegister
+from tests.unit.mutations import JSON_VALUES
 
 SCHEMAS = SchemaStore(Path(__file__).resolve().parents[2] / "schemas")
 CODEC = AvroCodec(SCHEMAS.get("degrees", "degree"))
@@ -86,15 +87,6 @@ def test_malformed_items_raise_record_errors_naming_the_field(
         _map(item)
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_mutation_maps_and_encodes_or_raises_a_record_error(data: Any) -> None:
@@ -106,7 +98,7 @@ def test_any_mutation_maps_and_encodes_or_raises_a_record_error(data: Any) -> No
     if data.draw(st.booleans()):
         del target[key]
     else:
-        target[key] = data.draw(JSON)
+        target[key] = data.draw(JSON_VALUES)
     try:
         records = _map(item)
     except RecordError:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import functools
-import operator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
 from hub.province.judicial import ADULT_BORN_BY, judicial_records
 from hub.province.soap import response
+from tests.unit.mutations import check_maps_or_rejects, mutated_tree
 
 REPO = Path(__file__).resolve().parents[2]
 CODEC = AvroCodec(SchemaStore(REPO / "schemas").get("judicial", "judicial_record"))
@@ -177,34 +176,11 @@ REPLACEMENTS = st.one_of(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            found += _paths(item, (*prefix, n))
-    return found
+def _samples() -> list[dict[str, Any]]:
+    return [n for _, n in entries()[:30]]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_any_mutation_maps_or_raises_a_record_error(data: st.DataObject) -> None:
-    row = copy.deepcopy(data.draw(st.sampled_from([n for _, n in entries()[:30]])))
-    for _ in range(data.draw(st.integers(1, 3))):
-        paths = _paths(row)
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths))
-        parent = functools.reduce(operator.getitem, path[:-1], row)
-        if isinstance(parent, dict) and data.draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = data.draw(REPLACEMENTS)
-    try:
-        records = MAPPER.map("records", NativeRecord(row))
-    except RecordError:
-        return
-    for record in records:
-        CODEC.encode(record.value or {})
+@given(mutated_tree(_samples, REPLACEMENTS))
+def test_any_mutation_maps_or_raises_a_record_error(row: dict[str, Any]) -> None:
+    check_maps_or_rejects(MAPPER, "records", CODEC, row)

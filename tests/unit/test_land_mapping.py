@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import functools
-import operator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import DiscrepancyType
 from hub.province.land import BBOX, geohash
 from hub.province.soap import response
+from tests.unit.mutations import check_maps_or_rejects, mutated_tree
 
 REPO = Path(__file__).resolve().parents[2]
 CODEC = AvroCodec(SchemaStore(REPO / "schemas").get("land", "parcel"))
@@ -215,35 +214,11 @@ REPLACEMENTS = st.one_of(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            found += _paths(item, (*prefix, n))
-    return found
+def _samples() -> list[dict[str, Any]]:
+    return [n for _, n in parcels() if n.get("HanChe")][:20] + [n for _, n in parcels()[:10]]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_any_mutation_maps_or_raises_a_record_error(data: st.DataObject) -> None:
-    samples = [n for _, n in parcels() if n.get("HanChe")][:20] + [n for _, n in parcels()[:10]]
-    row = copy.deepcopy(data.draw(st.sampled_from(samples)))
-    for _ in range(data.draw(st.integers(1, 3))):
-        paths = _paths(row)
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths))
-        parent = functools.reduce(operator.getitem, path[:-1], row)
-        if isinstance(parent, dict) and data.draw(st.booleans()):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = data.draw(REPLACEMENTS)
-    try:
-        records = MAPPER.map("parcels", NativeRecord(row))
-    except RecordError:
-        return
-    for record in records:
-        CODEC.encode(record.value or {})
+@given(mutated_tree(_samples, REPLACEMENTS))
+def test_any_mutation_maps_or_raises_a_record_error(row: dict[str, Any]) -> None:
+    check_maps_or_rejects(MAPPER, "parcels", CODEC, row)

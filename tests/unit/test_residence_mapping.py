@@ -16,9 +16,9 @@ from connectors.residence.mock import CORRUPTIONS, TABLE, ResidenceDb, _corrupt
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import NativeRecord
 from hub.errors import RecordError
-from hub.normalise.admin_units import AdminUnits
 from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import DiscrepancyType
+from tests.unit.mutations import mutated_columns
 
 REPO = Path(__file__).resolve().parents[2]
 CODEC = AvroCodec(SchemaStore(REPO / "schemas").get("residence", "residence"))
@@ -82,12 +82,13 @@ def test_discrepancies_owned_by_the_residence_db() -> None:
     for i in split:
         (value,) = _map(ROWS[i][0])
         assert value["address"]["mapping"] == "AMBIGUOUS"
-    reused_codes = set(AdminUnits.load().reused_codes("74"))
+    reused_codes = {w.code for w in PROVINCE.population.reused_wards}
     assert split or reused
     for i in reused:
         (value,) = _map(ROWS[i][0])
         assert value["address"]["code_system"] == "OLD_63"
         assert value["address"]["ward_code"] in reused_codes  # the old code, never the new one
+        assert value["address"]["ward_code_2025"] != value["address"]["ward_code"]
 
 
 @pytest.mark.parametrize("kind", range(len(CORRUPTIONS)))
@@ -104,19 +105,8 @@ _VALUES = st.one_of(
 )  # fmt: skip
 
 
-@given(
-    index=st.integers(0, len(ALL) - 1),
-    changes=st.lists(st.tuples(st.sampled_from(TABLE.column_names), _VALUES), max_size=4),
-    drop=st.sets(st.sampled_from(TABLE.column_names), max_size=2),
-)
+@given(mutated_columns(ALL, TABLE.column_names, _VALUES))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_any_mutation_maps_and_encodes_or_is_a_record_error(
-    index: int, changes: list[tuple[str, Any]], drop: set[str]
-) -> None:
-    row = copy.deepcopy(ALL[index])
-    for column, value in changes:
-        row[column] = value
-    for column in drop:
-        row.pop(column, None)
+def test_any_mutation_maps_and_encodes_or_is_a_record_error(row: dict[str, Any]) -> None:
     with contextlib.suppress(RecordError):
         _map(row)

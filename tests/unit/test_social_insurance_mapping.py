@@ -12,8 +12,8 @@ from connectors.social_insurance.mapping import SocialInsuranceMapper
 from connectors.social_insurance.mock import COLUMNS, InsuranceExport, participant_of
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import NativeRecord
-from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
+from tests.unit.mutations import check_maps_or_rejects, mutated_rows
 
 REPO = Path(__file__).resolve().parents[2]
 PROVINCE = Province(ProvinceConfig(seed=9, citizens=400, malformed_rate=0))
@@ -85,29 +85,7 @@ def test_a_death_stops_the_insurance() -> None:
     assert value["contribution_periods"][-1]["to_month"] is not None
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    row: dict[str, Any] = dict(draw(st.sampled_from(list(ROWS.values()))))
-    for _ in range(draw(st.integers(1, 3))):
-        column = draw(st.sampled_from([*COLUMNS, "_malformed", "extra"]))
-        action = draw(st.sampled_from(["drop", "set", "splice"]))
-        if action == "drop":
-            row.pop(column, None)
-        elif action == "set" or not isinstance(row.get(column), str):
-            row[column] = draw(VALUES)
-        else:
-            text = row[column]
-            at = draw(st.integers(0, len(text)))
-            row[column] = text[:at] + draw(st.text(max_size=3)) + text[at + 1 :]
-    return row
-
-
 @settings(max_examples=400, deadline=None)
-@given(mutated())
+@given(mutated_rows(list(ROWS.values()), COLUMNS, VALUES, extra="extra"))
 def test_any_mutation_encodes_or_is_a_record_error(row: dict[str, Any]) -> None:
-    try:
-        records = MAPPER.map("participants", NativeRecord(row))
-    except RecordError:
-        return
-    for record in records:
-        CODEC.encode(record.value or {})
+    check_maps_or_rejects(MAPPER, "participants", CODEC, row)

@@ -13,9 +13,10 @@ from connectors.tax.mapping import TaxMapper
 from connectors.tax.mock import COLUMNS, TaxExport
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import NativeRecord
-from hub.errors import NormaliseError, RecordError
+from hub.errors import NormaliseError
 from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import DiscrepancyType
+from tests.unit.mutations import check_maps_or_rejects, mutated_rows
 
 REPO = Path(__file__).resolve().parents[2]
 PROVINCE = Province(ProvinceConfig(seed=9, citizens=600, malformed_rate=0, discrepancy_rate=0.05))
@@ -96,29 +97,7 @@ def test_a_death_closes_the_persons_account() -> None:
     assert value["status"] == "CLOSED" and value["meta"]["source_version"] == "2"
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    row: dict[str, Any] = dict(draw(st.sampled_from(list(ROWS.values()))))
-    for _ in range(draw(st.integers(1, 3))):
-        column = draw(st.sampled_from([*COLUMNS, "_malformed", "EXTRA"]))
-        action = draw(st.sampled_from(["drop", "set", "splice"]))
-        if action == "drop":
-            row.pop(column, None)
-        elif action == "set" or not isinstance(row.get(column), str):
-            row[column] = draw(VALUES)
-        else:
-            text = row[column]
-            at = draw(st.integers(0, len(text)))
-            row[column] = text[:at] + draw(st.text(max_size=3)) + text[at + 1 :]
-    return row
-
-
 @settings(max_examples=400, deadline=None)
-@given(mutated())
+@given(mutated_rows(list(ROWS.values()), COLUMNS, VALUES))
 def test_any_mutation_encodes_or_is_a_record_error(row: dict[str, Any]) -> None:
-    try:
-        records = MAPPER.map("taxpayers", NativeRecord(row))
-    except RecordError:
-        return
-    for record in records:
-        CODEC.encode(record.value or {})
+    check_maps_or_rejects(MAPPER, "taxpayers", CODEC, row)

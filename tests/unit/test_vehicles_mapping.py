@@ -19,6 +19,7 @@ from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import DiscrepancyType
 from hub.province.vehicles import LAST_ADULT_YEAR, Fleet
+from tests.unit.mutations import mutated_columns
 
 REPO = Path(__file__).resolve().parents[2]
 CODEC = AvroCodec(SchemaStore(REPO / "schemas").get("vehicles", "vehicle"))
@@ -86,19 +87,8 @@ _VALUES = st.one_of(
 )  # fmt: skip
 
 
-@given(
-    index=st.integers(0, len(ALL) - 1),
-    changes=st.lists(st.tuples(st.sampled_from(TABLE.column_names), _VALUES), max_size=4),
-    drop=st.sets(st.sampled_from(TABLE.column_names), max_size=2),
-)
+@given(mutated_columns(ALL, TABLE.column_names, _VALUES))
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_any_mutation_maps_and_encodes_or_is_a_record_error(
-    index: int, changes: list[tuple[str, Any]], drop: set[str]
-) -> None:
-    row = copy.deepcopy(ALL[index])
-    for column, value in changes:
-        row[column] = value
-    for column in drop:
-        row.pop(column, None)
+def test_any_mutation_maps_and_encodes_or_is_a_record_error(row: dict[str, Any]) -> None:
     with contextlib.suppress(RecordError):
         _map(row)
