@@ -106,15 +106,14 @@ class SqlSource(ABC):
     def corrupted(
         self, index: int, rows: list[dict[str, Any]], corrupt: Callable[[dict[str, Any], int], None]
     ) -> list[dict[str, Any]]:
-        """``rows``, each broken by ``corrupt(row, key)`` when subject ``index`` is malformed.
+        """``rows``, the first broken by ``corrupt(row, key)`` when subject ``index`` is malformed.
 
-        ``key`` is drawn from the seed, the source and ``index``; ``corrupt`` picks the
-        kind of damage from it.
+        One record per malformed subject, as in every mock source, so that the dead-letter
+        count equals :meth:`~hub.province.Province.malformed_subjects`. ``key`` is drawn
+        from the seed, the source and ``index``; ``corrupt`` picks the kind of damage.
         """
-        if self.province.malformed(self.source, index):
-            key = derive_seed(self.province.config.seed, self.source, "bad", index)
-            for row in rows:
-                corrupt(row, key)
+        if rows and self.province.malformed(self.source, index):
+            corrupt(rows[0], derive_seed(self.province.config.seed, self.source, "bad", index))
         return rows
 
     # -- lifecycle ---------------------------------------------------------------------

@@ -119,6 +119,8 @@ async def test_malformed_records_are_dead_lettered_with_reason(
     stats = (await host.run([job(spec, options)]))[spec.name]
     back = await read_back(host, spec)
     assert stats.rejected == oracle.malformed == len(back.dead_letters)
+    province = shared_province(ProvinceConfig(**options["province"]))
+    assert province.malformed_subjects(spec.name) == stats.rejected, "one bad record per subject"
     assert back.keys == oracle.keys
     for letter in back.dead_letters:
         headers = h.as_dict(letter.headers)
