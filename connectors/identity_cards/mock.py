@@ -214,7 +214,9 @@ def _name_shown(p: Person, kind: D | None, rng: random.Random) -> str:
         return strip_diacritics(p.full_name)
     if kind is D.NAME_MISMATCH:
         names = v.GIVEN_NAMES_MALE if p.sex == "MALE" else v.GIVEN_NAMES_FEMALE
-        other = [n for n in names if n != p.given_name]
+        bare = strip_diacritics(p.given_name).casefold()
+        # another name, not the same one spelt with other marks (Hoa/Hòa): that is REVIEW
+        other = [n for n in names if strip_diacritics(n).casefold() != bare]
         return f"{p.family_name} {p.middle_name} {other[rng.randrange(len(other))]}"
     return p.full_name
 

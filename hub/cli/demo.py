@@ -17,6 +17,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.mock_options import shared_province
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import select
+from hub.crosscheck.demo_run import run_crosscheck
 from hub.metrics import HubMetrics
 from hub.metrics.server import kafka_check, serving, source_check
 from hub.province import ProvinceConfig
@@ -28,6 +29,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--citizens", type=int, default=3000, help="people in the province")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic province")
     parser.add_argument("--connectors", nargs="*", default=None, help="only these connectors")
+    parser.add_argument("--no-crosscheck", action="store_true", help="skip the cross-check step")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
@@ -80,7 +82,10 @@ async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str)
                 "read_back": decoded,
                 "distinct_keys": len(keys),
             }
-    return {"sources": sources}
+    summary: dict[str, Any] = {"sources": sources}
+    if not args.no_crosscheck and args.connectors is None:
+        summary["crosscheck"] = await run_crosscheck(settings, bootstrap, province)
+    return summary
 
 
 def _human(summary: dict[str, Any]) -> str:
@@ -90,5 +95,19 @@ def _human(summary: dict[str, Any]) -> str:
         lines.append(
             f"{name:<16}{s['pulled']:>9}{s['published']:>11}{s['rejected']:>10}{s['seconds']:>9}"
         )
+    crosscheck = summary.get("crosscheck")
+    if crosscheck:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(crosscheck["verdicts"].items()))
+        lines += ["", f"cross-check: {crosscheck['dossiers']} dossiers ({statuses})", ""]
+        lines.append(f"{'discrepancy':<22}{'injected':>9}{'precision':>11}{'recall':>8}")
+        for kind, a in crosscheck["accuracy"].items():
+            lines.append(
+                f"{kind:<22}{a['injected']:>9}{_figure(a['precision']):>11}"
+                f"{_figure(a['recall']):>8}"
+            )
     lines.append(f"\ntotal {summary['seconds']} s")
     return "\n".join(lines)
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -13,6 +13,7 @@ from hub.cli import (
     bench,
     broker,
     connectors,
+    crosscheck,
     demo,
     offsets,
     province,
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--log-format", choices=("plain", "json"), default="plain")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, broker, connectors, offsets, topics, asyncapi, bench, schemas, province):
+    modules = (demo, broker, connectors, offsets, topics, asyncapi, bench, schemas, province)
+    for module in (*modules, crosscheck):
         module.add_parser(commands)
     return parser
 

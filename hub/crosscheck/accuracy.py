@@ -83,7 +83,33 @@ SIGNATURES: dict[T, Signature] = {
 }
 
 
-def flagged_types(verdict: Verdict) -> frozenset[T]:
+@dataclass(frozen=True)
+class _ResultView:
+    outcome: Outcome
+    findings: tuple[str, ...]
+
+
+class VerdictView:
+    """A verdict read back from its JSON (the HTTP answer or the verdicts topic).
+
+    Args:
+        data: ``Verdict.to_json()`` output.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.status = Outcome(data["status"])
+        self._rules: list[dict[str, Any]] = list(data.get("rules") or [])
+
+    def results_of(self, rule_id: str) -> list[_ResultView]:
+        """The results of one rule, as :meth:`Verdict.results_of`."""
+        return [
+            _ResultView(Outcome(r["outcome"]), tuple(r.get("findings") or ()))
+            for r in self._rules
+            if r.get("rule") == rule_id
+        ]
+
+
+def flagged_types(verdict: Verdict | VerdictView) -> frozenset[T]:
     """The discrepancy types whose signature ``verdict`` carries."""
     found: set[T] = set()
     for kind, sig in SIGNATURES.items():
@@ -120,7 +146,7 @@ class AccuracyReport:
 
 
 def evaluate(
-    pairs: Iterable[tuple[GeneratedDossier, Verdict]],
+    pairs: Iterable[tuple[GeneratedDossier, Verdict | VerdictView]],
     manifest: Iterable[Discrepancy],
     skipped: dict[str, int] | None = None,
 ) -> AccuracyReport:

@@ -80,6 +80,9 @@ class Generation:
 
     dossiers: list[GeneratedDossier] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    #: Entries whose records a source sent malformed: dead-lettered, never reaching the
+    #: cross-checker, so they cannot count against its recall.
+    unreachable: list[Discrepancy] = field(default_factory=list)
 
 
 class _Generator:
@@ -320,6 +323,10 @@ def generate_dossiers(
     gen = _Generator(province, at or province.timeline.now)
     out = Generation()
     for entry in province.manifest():
+        if any(province.is_malformed(s, entry.index) for s in (*entry.sources, "population")):
+            out.skipped["dead_lettered_at_source"] += 1
+            out.unreachable.append(entry)
+            continue
         made = gen.for_entry(entry)
         if isinstance(made, str):
             out.skipped[made] += 1

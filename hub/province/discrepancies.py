@@ -123,6 +123,8 @@ def eligible(kind: DiscrepancyType, person: Person) -> bool:
         return person.relationship == "HEAD" and person.status != "DECEASED"
     if kind in (T.SEX_MISMATCH, T.TAX_DEBT, T.VEHICLE_STOLEN):
         return person.status != "DECEASED"
+    if kind is T.DECEASED_ELSEWHERE:  # the population must still say alive
+        return person.status == "ALIVE"
     return True
 
 

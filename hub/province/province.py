@@ -95,13 +95,17 @@ class Province:
         Mock sources ask when they render a record; each subject answered True is
         remembered (see :meth:`malformed_subjects`).
         """
-        rate = self.config.malformed_rate
-        if rate <= 0:
-            return False
-        hit = derive_seed(self.config.seed, "malformed", source, index) % 1_000_000 < rate * 1e6
+        hit = self.is_malformed(source, index)
         if hit:
             self._malformed.setdefault(source, set()).add(index)
         return hit
+
+    def is_malformed(self, source: str, index: int) -> bool:
+        """:meth:`malformed` without remembering the answer (for ground-truth readers)."""
+        rate = self.config.malformed_rate
+        if rate <= 0:
+            return False
+        return derive_seed(self.config.seed, "malformed", source, index) % 1_000_000 < rate * 1e6
 
     def malformed_subjects(self, source: str) -> int:
         """How many distinct subjects ``source`` has rendered malformed so far."""

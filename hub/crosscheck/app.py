@@ -1,0 +1,188 @@
+"""The cross-check service: a Faust app taking dossiers from a topic and over HTTP.
+
+A worker holds the province's evidence (:mod:`hub.crosscheck.materialise`), consumes its
+share of the dossiers topic in a consumer group (Faust rebalances partitions when a
+worker joins or leaves), and answers ``POST /crosscheck`` on its web server. An HTTP
+dossier is routed to the worker that owns the applicant's partition of the dossiers
+topic, so that any worker can be asked and one worker answers for an applicant.
+Verdicts go to the verdicts topic (keyed by dossier id) and back in the HTTP answer.
+Topic names: ``<prefix>crosscheck.dossiers`` and ``<prefix>crosscheck.verdicts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import faust
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.codec import SchemaStore
+from hub.config import HubSettings
+from hub.connect.publisher import partition_for
+from hub.connect.registry import discover
+from hub.connect.topics import TopicNames
+from hub.crosscheck.dossier import Dossier, DossierError, parse_dossier
+from hub.crosscheck.evidence import InMemoryEvidence
+from hub.crosscheck.materialise import Materialiser
+from hub.crosscheck.verdicts import check_dossier
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 120.0
+
+
+class CrossCheckSettings(BaseSettings):
+    """Settings of a cross-check worker (``HUB_CROSSCHECK_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_CROSSCHECK_", extra="ignore")
+
+    web_host: str = Field("127.0.0.1", description="Host of this worker's web server.")
+    web_port: int = Field(6066, ge=1, le=65535, description="Port of its web server.")
+    store: str = Field("memory://", description="Faust store: memory:// or rocksdb://.")
+    data_dir: str = Field(".hub/crosscheck", description="Faust data directory.")
+
+
+def dossiers_topic(topics: TopicNames) -> str:
+    """Where the provincial system submits dossiers (key: applicant PIN)."""
+    return f"{topics.prefix}crosscheck.dossiers"
+
+
+def verdicts_topic(topics: TopicNames) -> str:
+    """Where verdicts are published (key: dossier id)."""
+    return f"{topics.prefix}crosscheck.verdicts"
+
+
+def applicant_key(dossier: Dossier) -> bytes:
+    """The dossier's Kafka key: the applicant's PIN, as producers key it."""
+    return dossier.applicant.pin.encode()
+
+
+class CrossCheckService:
+    """One worker: the Faust app, its evidence, and the verdict logic.
+
+    Args:
+        settings: hub settings (topic prefix, partitions, security).
+        bootstrap: the cluster.
+        options: worker settings.
+    """
+
+    def __init__(self, settings: HubSettings, bootstrap: str, options: CrossCheckSettings):
+        self.settings = settings
+        self.topics = TopicNames(settings.topic_prefix)
+        self.evidence = InMemoryEvidence()
+        canonical = [
+            self.topics.canonical(spec.name, entity)
+            for spec in discover().values()
+            for entity in spec.entities
+        ]
+        self.materialiser = Materialiser(
+            bootstrap, settings, SchemaStore(settings.schemas_dir), canonical, self.evidence
+        )
+        self.app = faust.App(
+            f"{settings.topic_prefix}hub-crosscheck",
+            broker=[f"kafka://{server}" for server in bootstrap.split(",")],
+            store=options.store,
+            datadir=options.data_dir,
+            web_host=options.web_host,
+            web_port=options.web_port,
+            canonical_url=f"http://{options.web_host}:{options.web_port}",
+            broker_session_timeout=6.0,
+            broker_heartbeat_interval=1.0,
+            topic_partitions=settings.topic_partitions,
+            topic_replication_factor=settings.topic_replication,
+            consumer_auto_offset_reset="earliest",
+            key_serializer="raw",
+            value_serializer="raw",
+            producer_acks=-1,
+            web_enabled=True,
+        )
+        self.dossiers = self.app.topic(dossiers_topic(self.topics), key_type=bytes,
+                                       value_type=bytes)  # fmt: skip
+        self.verdicts = self.app.topic(verdicts_topic(self.topics), key_type=bytes,
+                                       value_type=bytes)  # fmt: skip
+        self._stop = asyncio.Event()
+        self._register()
+
+    def _register(self) -> None:
+        app, service = self.app, self
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def materialise() -> None:
+            await service.materialiser.run(service._stop)
+
+        @app.agent(self.dossiers)
+        async def intake(stream: Any) -> None:
+            async for event in stream.events():
+                answer = await service.answer(event.value)
+                await service.publish(answer)
+
+        @app.page("/crosscheck")
+        class CrossCheckView(faust.web.View):
+            async def post(self, request: Any) -> Any:
+                return await service.http_post(self, request)
+
+        @app.page("/ready")
+        class ReadyView(faust.web.View):
+            async def get(self, request: Any) -> Any:
+                ready = service.materialiser.caught_up.is_set()
+                return self.json({"ready": ready}, status=200 if ready else 503)
+
+    async def answer(self, payload: bytes | str | dict[str, Any]) -> dict[str, Any]:
+        """The verdict (as JSON) for one submitted dossier, or a refusal naming the field."""
+        try:
+            dossier = parse_dossier(payload)
+        except DossierError as exc:
+            return {"status": "REFUSED", "error": str(exc), "field": exc.field}
+        if not await self.materialiser.wait_caught_up(READY_TIMEOUT_S):
+            log.warning("evidence not caught up after %.0fs: answering anyway", READY_TIMEOUT_S)
+        return check_dossier(dossier, self.evidence).to_json()
+
+    async def publish(self, verdict: dict[str, Any]) -> None:
+        """Send a verdict to the verdicts topic (refusals carry no dossier id: skipped)."""
+        dossier_id = verdict.get("dossier_id")
+        if dossier_id:
+            body = json.dumps(verdict, ensure_ascii=False, default=str).encode()
+            await self.verdicts.send(key=str(dossier_id).encode(), value=body)
+
+    async def http_post(self, view: Any, request: Any) -> Any:
+        """``POST /crosscheck``: route to the applicant's worker, or answer here."""
+        body = await request.read()
+        try:
+            dossier = parse_dossier(body)
+        except DossierError as exc:
+            return view.json({"status": "REFUSED", "error": str(exc), "field": exc.field},
+                             status=400)  # fmt: skip
+        destination = self._owner_url(applicant_key(dossier))
+        if destination is not None:
+            async with self.app.http_client.post(
+                f"{destination.rstrip('/')}/crosscheck",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            ) as forwarded:
+                return view.text(
+                    await forwarded.text(), content_type="application/json",
+                    status=forwarded.status,
+                )  # fmt: skip
+        verdict = await self.answer(body)
+        await self.publish(verdict)
+        return view.json(verdict)
+
+    def _owner_url(self, key: bytes) -> str | None:
+        """The URL of the worker owning ``key``'s partition, or None when it is this one.
+
+        The partition is Kafka's default for the key (as the producers chose it); the
+        owner comes from the group assignment Faust shares between workers. With no
+        assignment known yet, this worker answers rather than fail.
+        """
+        topic = self.dossiers.get_topic_name()
+        partition = partition_for(key, self.settings.topic_partitions)
+        assignor: Any = self.app.assignor
+        hosts: dict[str, Any] = assignor.external_topics_metadata()
+        for url, assigned in hosts.items():
+            if partition in (assigned.get(topic) or ()):
+                return None if url == str(self.app.conf.canonical_url) else url
+        return None
