@@ -16,6 +16,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import faust
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -158,15 +159,20 @@ class CrossCheckService:
                              status=400)  # fmt: skip
         destination = self._owner_url(applicant_key(dossier))
         if destination is not None:
-            async with self.app.http_client.post(
-                f"{destination.rstrip('/')}/crosscheck",
-                data=body,
-                headers={"Content-Type": "application/json"},
-            ) as forwarded:
-                return view.text(
-                    await forwarded.text(), content_type="application/json",
-                    status=forwarded.status,
-                )  # fmt: skip
+            try:
+                async with self.app.http_client.post(
+                    f"{destination.rstrip('/')}/crosscheck",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                ) as forwarded:
+                    return view.text(
+                        await forwarded.text(), content_type="application/json",
+                        status=forwarded.status,
+                    )  # fmt: skip
+            except aiohttp.ClientError as exc:
+                # The owner left and the group has not rebalanced yet. Every worker holds
+                # all the evidence, so answering here gives the same verdict.
+                log.warning("owner worker unreachable (%s): answering here", type(exc).__name__)
         verdict = await self.answer(body)
         await self.publish(verdict)
         return view.json(verdict)

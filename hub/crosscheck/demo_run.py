@@ -37,7 +37,10 @@ CONCURRENCY = 8
 async def running_worker(settings: HubSettings, bootstrap: str) -> AsyncIterator[str]:
     """Run ``hub crosscheck worker`` on a free port; yield its URL once it is ready."""
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="hub-crosscheck-") as data_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="hub-crosscheck-") as data_dir,
+        open(os.environ.get("HUB_CROSSCHECK_LOG", os.devnull), "ab") as log_file,  # noqa: ASYNC230
+    ):
         env = {
             **os.environ,
             "HUB_KAFKA_BOOTSTRAP": bootstrap,
@@ -52,7 +55,7 @@ async def running_worker(settings: HubSettings, bootstrap: str) -> AsyncIterator
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log_file,
         )
         url = f"http://127.0.0.1:{port}"
         try:

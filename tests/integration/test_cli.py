@@ -33,24 +33,30 @@ def last_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def test_demo_starts_the_embedded_broker_and_reports_json(tmp_path: Path) -> None:
-    result = hub("demo", "--citizens", "300", "--json", env={"HUB_STATE_DIR": str(tmp_path)})
+    result = hub("demo", "--citizens", "1000", "--json", env={"HUB_STATE_DIR": str(tmp_path)})
     summary = last_json(result)
     assert summary["broker"] == "embedded"
     population = summary["sources"]["population"]
-    assert population["pulled"] > 300
+    assert population["pulled"] > 1000
     assert population["published"] > 0
     assert population["published"] + population["rejected"] == population["pulled"]
     assert population["read_back"] == population["published"]
     for name, source in summary["sources"].items():
         assert source["published"] > 0, name
         assert source["rejected"] == source["malformed_injected"], name
+    crosscheck = summary["crosscheck"]
+    assert crosscheck["dossiers"] == sum(crosscheck["verdicts"].values()) > 0
+    assert set(crosscheck["verdicts"]) <= {"MATCH", "MISMATCH", "REVIEW", "INCONCLUSIVE"}
+    for kind, figures in crosscheck["accuracy"].items():
+        if figures["injected"]:
+            assert (figures["precision"], figures["recall"]) == (1.0, 1.0), kind
     assert summary["seconds"] > 0
     assert not (tmp_path / "broker.json").exists(), "the demo's own broker was not stopped"
 
 
 def test_demo_uses_an_external_cluster_when_configured(bootstrap: str, tmp_path: Path) -> None:
     env = {"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_STATE_DIR": str(tmp_path)}
-    summary = last_json(hub("demo", "--citizens", "200", "--json", env=env))
+    summary = last_json(hub("demo", "--citizens", "200", "--no-crosscheck", "--json", env=env))
     assert summary["broker"] == "external"
     assert summary["sources"]["population"]["published"] > 0
 
