@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import aiohttp
 import faust
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,7 @@ from hub.crosscheck.dossier import Dossier, DossierError, parse_dossier
 from hub.crosscheck.evidence import InMemoryEvidence
 from hub.crosscheck.materialise import Materialiser
 from hub.crosscheck.verdicts import check_dossier
+from hub.metrics import HubMetrics
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,7 @@ class CrossCheckService:
                                        value_type=bytes)  # fmt: skip
         self.verdicts = self.app.topic(verdicts_topic(self.topics), key_type=bytes,
                                        value_type=bytes)  # fmt: skip
+        self.metrics = HubMetrics(CollectorRegistry())
         self._stop = asyncio.Event()
         self._register()
 
@@ -126,6 +130,19 @@ class CrossCheckService:
             async def post(self, request: Any) -> Any:
                 return await service.http_post(self, request)
 
+        @app.page("/metrics")
+        class MetricsView(faust.web.View):
+            async def get(self, request: Any) -> Any:
+                for entity, keys in service.evidence.sizes().items():  # sized when scraped
+                    service.metrics.table_keys.labels(entity).set(keys)
+                exposition = generate_latest(service.metrics.registry).decode()
+                return self.text(exposition, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+        @app.page("/health")
+        class HealthView(faust.web.View):
+            async def get(self, request: Any) -> Any:
+                return self.json({"alive": True})
+
         @app.page("/ready")
         class ReadyView(faust.web.View):
             async def get(self, request: Any) -> Any:
@@ -140,7 +157,12 @@ class CrossCheckService:
             return {"status": "REFUSED", "error": str(exc), "field": exc.field}
         if not await self.materialiser.wait_caught_up(READY_TIMEOUT_S):
             log.warning("evidence not caught up after %.0fs: answering anyway", READY_TIMEOUT_S)
-        return check_dossier(dossier, self.evidence).to_json()
+        began = time.perf_counter()
+        verdict = check_dossier(dossier, self.evidence)
+        for result in verdict.results:
+            self.metrics.rule_outcomes.labels(result.rule_id, result.outcome.value.lower()).inc()
+        self.metrics.observe_verdict(verdict.status.value, time.perf_counter() - began)
+        return verdict.to_json()
 
     async def publish(self, verdict: dict[str, Any]) -> None:
         """Send a verdict to the verdicts topic (refusals carry no dossier id: skipped)."""

@@ -141,6 +141,10 @@ class InMemoryEvidence:
         self._index: dict[str, dict[str, set[str]]] = {e: {} for e in _INDEXES}
         self._seen: dict[str, datetime] = {}
 
+    def sizes(self) -> dict[str, int]:
+        """Keys held per entity (tombstones excluded)."""
+        return {e: sum(1 for h in by_key.values() if h.record) for e, by_key in self._held.items()}
+
     def __len__(self) -> int:
         return sum(1 for by_key in self._held.values() for h in by_key.values() if h.record)
 

@@ -34,7 +34,7 @@ FAILURE_KINDS = ("timeout", "server", "rate_limit", "truncated", "circuit_open",
 #: Verdict statuses; missing or stale mandatory data is INCONCLUSIVE, never approval.
 VERDICT_STATUSES = ("MATCH", "MISMATCH", "REVIEW", "INCONCLUSIVE")
 #: Outcomes of one cross-check rule on one dossier.
-RULE_OUTCOMES = ("match", "mismatch", "missing", "stale", "error")
+RULE_OUTCOMES = ("match", "mismatch", "review", "inconclusive")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _VERDICT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -111,11 +111,11 @@ WATERMARK = _m("hub_source_watermark_timestamp_seconds", "gauge", "seconds", "co
 VERDICTS = _m("hub_crosscheck_verdicts_total", "counter", "verdicts", "status",
     "Verdicts given, by status (MATCH, MISMATCH, REVIEW, INCONCLUSIVE).")
 RULE_RESULTS = _m("hub_crosscheck_rule_outcomes_total", "counter", "evaluations", "rule outcome",
-    "Rule evaluations, by rule and outcome (match, mismatch, missing, stale, error).")
+    "Rule evaluations, by rule and outcome (match, mismatch, review, inconclusive).")
 VERDICT_SECONDS = _m("hub_crosscheck_verdict_seconds", "histogram", "seconds", "",
     "Time from receiving a dossier to answering its verdict.")
 TABLE_KEYS = _m("hub_crosscheck_table_keys", "gauge", "keys", "table",
-    "Keys held in a cross-check table by this worker (its partitions only).")
+    "Keys held in a cross-check table by this worker (every worker holds every key).")
 CONSUMER_LAG = _m("hub_consumer_lag_records", "gauge", "records", "group topic partition",
     "Records between a consumer group's position and the partition's high watermark.",
     "Kafka consumer records-lag")

@@ -103,6 +103,11 @@ async def test_dossiers_over_http_and_topic_get_verdicts_citing_real_records(
             async with session.post(f"{url}/crosscheck", json=refused) as answer:
                 assert answer.status == 400
                 assert (await answer.json())["field"] == "officer"
+            async with session.get(f"{url}/metrics") as scraped:
+                exposition = await scraped.text()
+            assert 'hub_crosscheck_verdicts_total{status="' in exposition
+            assert "hub_crosscheck_verdict_seconds_bucket" in exposition
+            assert 'hub_crosscheck_table_keys{table="citizen"}' in exposition
     versions = await _canonical_versions(host)
     for generated, verdict in zip(over_http, answers, strict=True):
         assert verdict["dossier_id"] == generated.dossier.dossier_id
