@@ -20,11 +20,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ingest.add_argument("--records", type=int, default=20_000, help="citizens to ingest")
     ingest.add_argument("--runs", type=int, default=3, help="measured rounds (median)")
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
+    cross = sub.add_parser("crosscheck", help="verdict latency and materialisation vs Faust")
+    cross.add_argument("--citizens", type=int, default=3000, help="people in the province")
+    cross.add_argument("--rate", type=float, default=50.0, help="dossiers offered per second")
+    cross.add_argument("--seconds", type=float, default=20.0, help="how long to offer them")
+    cross.add_argument("--runs", type=int, default=3, help="materialisation rounds (median)")
+    cross.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: HubSettings) -> int:
     """Carry out ``hub bench ACTION``."""
+    if args.action == "crosscheck":
+        return _crosscheck(args, settings)
     spec = select(["population"])[0]
     with broker_session(settings) as session:
         result = asyncio.run(
@@ -40,5 +48,27 @@ def run(args: argparse.Namespace, settings: HubSettings) -> int:
         f"  ratio:    {result['ratio']}\n"
         f"  (aiokafka batch API: {result['baseline_batch_api_records_per_s']} records/s, "
         f"ratio {result['ratio_to_batch_api']})",
+    )
+    return 0
+
+
+def _crosscheck(args: argparse.Namespace, settings: HubSettings) -> int:
+    from hub.bench.crosscheck import bench_crosscheck  # heavy: only for this command
+
+    with broker_session(settings) as session:
+        result = asyncio.run(
+            bench_crosscheck(
+                settings, session.bootstrap, citizens=args.citizens, rate=args.rate,
+                seconds=args.seconds, runs=args.runs,
+            )
+        )  # fmt: skip
+    result["broker"] = session.kind
+    emit(
+        result,
+        as_json=args.json,
+        human=f"{result['dossiers']} dossiers offered at {result['rate']}/s\n"
+        f"  verdict latency p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms\n"
+        f"  materialisation {result['materialise_records_per_s']} records/s, bare Faust "
+        f"agent {result['bare_faust_records_per_s']} records/s, ratio {result['ratio']}",
     )
     return 0

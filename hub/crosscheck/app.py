@@ -28,6 +28,7 @@ from hub.config import HubSettings
 from hub.connect.publisher import partition_for
 from hub.connect.registry import discover
 from hub.connect.topics import TopicNames
+from hub.crosscheck import faust_transport
 from hub.crosscheck.dossier import Dossier, DossierError, parse_dossier
 from hub.crosscheck.evidence import InMemoryEvidence
 from hub.crosscheck.materialise import Materialiser
@@ -88,7 +89,7 @@ class CrossCheckService:
         )
         self.app = faust.App(
             f"{settings.topic_prefix}hub-crosscheck",
-            broker=[f"kafka://{server}" for server in bootstrap.split(",")],
+            broker=[f"{faust_transport.register()}://{server}" for server in bootstrap.split(",")],
             store=options.store,
             datadir=options.data_dir,
             web_host=options.web_host,
@@ -104,10 +105,11 @@ class CrossCheckService:
             producer_acks=-1,
             web_enabled=True,
         )
+        partitions = settings.topic_partitions
         self.dossiers = self.app.topic(dossiers_topic(self.topics), key_type=bytes,
-                                       value_type=bytes)  # fmt: skip
+                                       value_type=bytes, partitions=partitions)  # fmt: skip
         self.verdicts = self.app.topic(verdicts_topic(self.topics), key_type=bytes,
-                                       value_type=bytes)  # fmt: skip
+                                       value_type=bytes, partitions=partitions)  # fmt: skip
         self.metrics = HubMetrics(CollectorRegistry())
         self._stop = asyncio.Event()
         self._register()
@@ -117,6 +119,7 @@ class CrossCheckService:
 
         @app.task  # type: ignore[untyped-decorator]
         async def materialise() -> None:
+            await service.verdicts.maybe_declare()  # subscribers may start before a verdict
             await service.materialiser.run(service._stop)
 
         @app.agent(self.dossiers)

@@ -60,6 +60,9 @@ class Materialiser:
         self.applied = 0
         self.ignored = 0
         self.undecodable = 0
+        #: ``time.perf_counter()`` when the first record arrived, and when caught up.
+        self.first_record_at: float | None = None
+        self.caught_up_at: float | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read from the beginning, set :attr:`caught_up` at the first end, then follow."""
@@ -78,6 +81,8 @@ class Materialiser:
                 self.caught_up.set()
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=200, max_records=20_000)
+                if batch and self.first_record_at is None:
+                    self.first_record_at = time.perf_counter()
                 for records in batch.values():
                     for record in records:
                         self._apply(record)
@@ -85,6 +90,7 @@ class Materialiser:
                     pending = await self._still_pending(consumer, pending)
                     if not pending:
                         log.info("evidence caught up: %d records held", len(self.evidence))
+                        self.caught_up_at = time.perf_counter()
                         self.caught_up.set()
         finally:
             await consumer.stop()
