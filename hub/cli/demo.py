@@ -90,10 +90,14 @@ async def _demo(args: argparse.Namespace, settings: HubSettings, bootstrap: str)
 
 def _human(summary: dict[str, Any]) -> str:
     lines = [f"broker: {summary['broker']}  topics: {summary['topic_prefix']}*", ""]
-    lines.append(f"{'source':<16}{'pulled':>9}{'published':>11}{'rejected':>10}{'seconds':>9}")
+    lines.append(
+        f"{'source':<22}{'pulled':>9}{'published':>11}{'rejected':>10}{'injected':>10}"
+        f"{'seconds':>9}"
+    )
     for name, s in summary["sources"].items():
         lines.append(
-            f"{name:<16}{s['pulled']:>9}{s['published']:>11}{s['rejected']:>10}{s['seconds']:>9}"
+            f"{name:<22}{s['pulled']:>9}{s['published']:>11}{s['rejected']:>10}"
+            f"{s['malformed_injected']:>10}{s['seconds']:>9.2f}"
         )
     crosscheck = summary.get("crosscheck")
     if crosscheck:

@@ -103,3 +103,18 @@ def test_bad_setting_fails_fast_naming_the_field() -> None:
     result = hub("connectors", "list", env={"HUB_TOPIC_PARTITIONS": "many"})
     assert result.returncode == 2
     assert "HUB_TOPIC_PARTITIONS" in result.stderr
+
+
+def test_bench_crosscheck_reports_latency_and_materialisation(
+    bootstrap: str, tmp_path: Path
+) -> None:
+    env = {"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_STATE_DIR": str(tmp_path)}
+    args = ("--citizens", "300", "--rate", "20", "--seconds", "2", "--runs", "1", "--json")
+    result = last_json(hub("bench", "crosscheck", *args, env=env, timeout=300))
+    assert result["dossiers"] == 40
+    assert 0 < result["p50_ms"] <= result["p99_ms"]
+    assert result["materialise_records_per_s"] > 0
+    assert result["bare_faust_records_per_s"] > 0
+    assert result["ratio"] == pytest.approx(
+        result["materialise_records_per_s"] / result["bare_faust_records_per_s"], abs=0.01
+    )
