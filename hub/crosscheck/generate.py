@@ -55,6 +55,20 @@ _RESIDENCE_TYPES = (T.MISSING_FROM_SOURCE, T.STALE_RECORD, *HOUSEHOLD_TYPES)
 #: Types R1 and R3 see on a declared person other than the applicant.
 _OTHER_VISIBLE = frozenset({T.DECEASED_ELSEWHERE, T.SEX_MISMATCH})
 _BLOCKING = ("DISPUTE", "SEIZURE", "PROVISIONAL_MEASURE")
+#: Sources whose malformed-record draw is keyed by the person's index.
+_PERSON_SOURCES = (
+    "population", "identity_cards", "residence", "civil_status", "health_insurance", "tax",
+    "judicial", "social_insurance", "driving_licences", "degrees",
+)  # fmt: skip
+
+
+def lost_at_source(province: Province, index: int) -> bool:
+    """Whether a source sends a record of person ``index`` malformed (dead-lettered).
+
+    Such a person's dossiers would be judged on incomplete evidence by design, so the
+    ground truth leaves them out rather than count them against the checker.
+    """
+    return any(province.is_malformed(source, index) for source in _PERSON_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,7 @@ class _Generator:
             self.kind(index) is None
             and self.household_kind(index) is None
             and self.population.person(index).status == "ALIVE"
+            and not lost_at_source(self.province, index)
         )
 
     def counterpart(self, start: int, avoid: set[int]) -> int:
@@ -323,7 +338,7 @@ def generate_dossiers(
     gen = _Generator(province, at or province.timeline.now)
     out = Generation()
     for entry in province.manifest():
-        if any(province.is_malformed(s, entry.index) for s in (*entry.sources, "population")):
+        if lost_at_source(province, entry.index):
             out.skipped["dead_lettered_at_source"] += 1
             out.unreachable.append(entry)
             continue
