@@ -1,9 +1,9 @@
 """The baseline of ``hub bench crosscheck``: a bare Faust agent that only consumes a topic.
 
 Run as ``python -m hub.bench.bare_faust`` with ``BENCH_BOOTSTRAP``, ``BENCH_TOPICS``,
-``BENCH_RECORDS`` and ``BENCH_OUTPUT`` in the environment. The agent counts records and,
-at the expected number, writes ``{"records", "seconds"}`` (first record to last) to the
-output file; the benchmark then stops the process.
+``BENCH_RECORDS``, ``BENCH_OUTPUT`` and ``BENCH_DATADIR`` in the environment. The agent
+counts records and, at the expected number, writes ``{"records", "seconds"}`` (first
+record to last) to the output file; the benchmark then stops the process.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main() -> None:
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",
         value_serializer="raw",
-        datadir=f"/tmp/bench-bare-{uuid.uuid4().hex[:8]}",
+        datadir=os.environ["BENCH_DATADIR"],
     )
     topics = os.environ["BENCH_TOPICS"].split(",")
     topic = app.topic(*topics, key_type=bytes, value_type=bytes)

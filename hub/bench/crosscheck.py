@@ -117,7 +117,8 @@ async def _bare_faust_rate(bootstrap: str, topics: list[str], records: int) -> f
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "bare.json"
         env = {**os.environ, "BENCH_BOOTSTRAP": bootstrap, "BENCH_TOPICS": ",".join(topics),
-               "BENCH_RECORDS": str(records), "BENCH_OUTPUT": str(output)}  # fmt: skip
+               "BENCH_RECORDS": str(records), "BENCH_OUTPUT": str(output),
+               "BENCH_DATADIR": str(Path(scratch) / "faust")}  # fmt: skip
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, returns at once
             [sys.executable, "-m", "hub.bench.bare_faust"], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
