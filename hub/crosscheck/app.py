@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -32,6 +33,7 @@ from hub.crosscheck import faust_transport
 from hub.crosscheck.dossier import Dossier, DossierError, parse_dossier
 from hub.crosscheck.evidence import InMemoryEvidence
 from hub.crosscheck.materialise import Materialiser
+from hub.crosscheck.store import open_store
 from hub.crosscheck.verdicts import check_dossier
 from hub.metrics import HubMetrics
 
@@ -47,7 +49,9 @@ class CrossCheckSettings(BaseSettings):
 
     web_host: str = Field("127.0.0.1", description="Host of this worker's web server.")
     web_port: int = Field(6066, ge=1, le=65535, description="Port of its web server.")
-    store: str = Field("memory://", description="Faust store: memory:// or rocksdb://.")
+    store: str = Field(
+        "memory://", description="Evidence store: memory:// (default) or rocksdb:// (rocksdict)."
+    )
     data_dir: str = Field(".hub/crosscheck", description="Faust data directory.")
 
 
@@ -84,13 +88,15 @@ class CrossCheckService:
             for spec in discover().values()
             for entity in spec.entities
         ]
+        self.store = open_store(options.store, Path(options.data_dir))
         self.materialiser = Materialiser(
-            bootstrap, settings, SchemaStore(settings.schemas_dir), canonical, self.evidence
-        )
+            bootstrap, settings, SchemaStore(settings.schemas_dir), canonical, self.evidence,
+            self.store,
+        )  # fmt: skip
         self.app = faust.App(
             f"{settings.topic_prefix}hub-crosscheck",
             broker=[f"{faust_transport.register()}://{server}" for server in bootstrap.split(",")],
-            store=options.store,
+            store="memory://",  # the evidence tables keep their own store (hub.crosscheck.store)
             datadir=options.data_dir,
             web_host=options.web_host,
             web_port=options.web_port,

@@ -10,7 +10,9 @@ and out-of-order versions change nothing.
 Why not Faust tables: their recovery reads a changelog up to the ListOffsets end, which
 the embedded broker under-reports (docs/decisions.md, "Findings"), and sharded tables
 could not answer lookups of keys owned by another worker. The canonical topics are
-compacted, so they are the changelog: a restarted worker rebuilds by re-reading them.
+compacted, so they are the changelog: a restarted worker rebuilds by re-reading them,
+or, with the RocksDB store (:mod:`hub.crosscheck.store`), loads its tables from disk and
+reads on from the offsets saved with them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -27,6 +30,7 @@ from hub.codec import SchemaStore, decode_any
 from hub.config import HubSettings
 from hub.connect import headers as h
 from hub.crosscheck.evidence import InMemoryEvidence
+from hub.crosscheck.store import EvidenceStore, KeptRecord, MemoryStore
 from hub.errors import SchemaError
 
 log = logging.getLogger(__name__)
@@ -50,12 +54,14 @@ class Materialiser:
         schemas: SchemaStore,
         topics: Sequence[str],
         evidence: InMemoryEvidence,
+        store: EvidenceStore | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.settings = settings
         self.schemas = schemas
         self.topics = list(topics)
         self.evidence = evidence
+        self.store = store or MemoryStore()
         self.caught_up = asyncio.Event()
         self.applied = 0
         self.ignored = 0
@@ -75,7 +81,8 @@ class Materialiser:
         )
         await consumer.start()
         try:
-            tps = await self._assign(consumer)
+            saved = self.store.load(self.evidence)
+            tps = await self._assign(consumer, saved)
             pending = await self._initial_targets(consumer, tps)
             if not pending:
                 self.caught_up.set()
@@ -83,9 +90,17 @@ class Materialiser:
                 batch = await consumer.getmany(timeout_ms=200, max_records=20_000)
                 if batch and self.first_record_at is None:
                     self.first_record_at = time.perf_counter()
-                for records in batch.values():
+                kept: list[KeptRecord] = []
+                offsets: dict[tuple[str, int], int] = {}
+                for tp, records in batch.items():
                     for record in records:
-                        self._apply(record)
+                        change = self._apply(record)
+                        if change is not None:
+                            kept.append(change)
+                    if records:
+                        offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+                if offsets:
+                    self.store.save(kept, offsets)
                 if pending:
                     pending = await self._still_pending(consumer, pending)
                     if not pending:
@@ -95,7 +110,10 @@ class Materialiser:
         finally:
             await consumer.stop()
 
-    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+    async def _assign(
+        self, consumer: AIOKafkaConsumer, saved: dict[tuple[str, int], int]
+    ) -> list[TopicPartition]:
+        """Assign every partition; resume at the saved offset, else from the beginning."""
         await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(topic, p)
@@ -103,8 +121,12 @@ class Materialiser:
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         consumer.assign(tps)
-        if tps:
-            await consumer.seek_to_beginning(*tps)
+        fresh = [tp for tp in tps if (tp.topic, tp.partition) not in saved]
+        if fresh:
+            await consumer.seek_to_beginning(*fresh)
+        for tp in tps:
+            if (tp.topic, tp.partition) in saved:
+                consumer.seek(tp, saved[(tp.topic, tp.partition)])
         return tps
 
     async def _initial_targets(
@@ -128,28 +150,29 @@ class Materialiser:
                 left[tp] = end
         return left
 
-    def _apply(self, record: object) -> None:
+    def _apply(self, record: object) -> KeptRecord | None:
         headers = h.as_dict(record.headers)  # type: ignore[attr-defined]
         key = record.key.decode("utf-8", "replace") if record.key else ""  # type: ignore[attr-defined]
         payload = record.value  # type: ignore[attr-defined]
         source = headers.get(h.SOURCE, "")
         version = headers.get(h.SOURCE_VERSION, "0")
         updated_at = _updated_at(headers)
+        value: dict[str, Any] | None = None
         if payload is None:
             entity = record.topic.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
-            kept = self.evidence.add(source, entity, key, None, version, updated_at)
         else:
             try:
                 schema, value = decode_any(self.schemas, payload)
             except SchemaError as exc:
                 self.undecodable += 1
                 log.warning("undecodable record skipped: %s", exc)
-                return
-            kept = self.evidence.add(source, schema.entity, key, value, version, updated_at)
-        if kept:
-            self.applied += 1
-        else:
+                return None
+            entity = schema.entity
+        if not self.evidence.add(source, entity, key, value, version, updated_at):
             self.ignored += 1
+            return None
+        self.applied += 1
+        return KeptRecord(source, entity, key, value, version, updated_at)
 
     async def wait_caught_up(self, limit_s: float) -> bool:
         """Wait until the initial load is done; False after ``limit_s`` seconds."""

@@ -6,6 +6,8 @@ import asyncio
 import json
 import uuid
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,6 +27,7 @@ from hub.crosscheck.dossier import dossier_json
 from hub.crosscheck.evidence import InMemoryEvidence
 from hub.crosscheck.generate import GeneratedDossier, generate_dossiers
 from hub.crosscheck.materialise import Materialiser
+from hub.crosscheck.store import RocksStore
 from hub.province import ProvinceConfig
 
 pytestmark = pytest.mark.integration
@@ -195,3 +198,37 @@ def _address() -> dict[str, Any]:
         "mapping": "UNMAPPED",
         "candidates_2025": [],
     }
+
+
+async def test_the_rocksdb_store_resumes_without_re_reading(
+    settings: HubSettings, bootstrap: str, host: ConnectorHost, tmp_path: Path
+) -> None:
+    population = discover()["population"]
+    options = {"province": {"seed": uuid.uuid4().int % 1_000_000, "citizens": 300}}
+    await host.run([ConnectorJob(population, options)])
+    topics = [host.topics.canonical("population", e) for e in population.entities]
+
+    async def materialise() -> tuple[Materialiser, InMemoryEvidence]:
+        evidence, store = InMemoryEvidence(), RocksStore(tmp_path / "evidence")
+        materialiser = Materialiser(bootstrap, settings, host.schemas, topics, evidence, store)
+        stop = asyncio.Event()
+        task = asyncio.create_task(materialiser.run(stop))
+        assert await materialiser.wait_caught_up(60)
+        stop.set()
+        await task
+        store.close()
+        return materialiser, evidence
+
+    first, held = await materialise()
+    assert first.applied == len(held) > 300
+    shared_province(ProvinceConfig(**options["province"])).timeline.advance()
+    await host.run([ConnectorJob(population, options)])  # a few changed citizens
+    second, reloaded = await materialise()
+    assert 0 < second.applied + second.ignored < first.applied / 10, "it re-read everything"
+    assert len(reloaded) == len(held)
+    province = shared_province(ProvinceConfig(**options["province"]))
+    changed = province.timeline.changed_since(datetime.min.replace(tzinfo=UTC))
+    person = province.population.person(changed[0].index)
+    citizen = reloaded.citizen(person.pin)
+    assert citizen is not None
+    assert citizen.source_version == str(person.version)
