@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from hub.normalise.names import strip_diacritics
+
 if TYPE_CHECKING:
     from hub.province.people import Person
     from hub.province.province import Province
@@ -113,12 +115,15 @@ LAST_CARD_BIRTH_YEAR = 2009
 def eligible(kind: DiscrepancyType, person: Person) -> bool:
     """Whether the source that shows ``kind`` holds a record of ``person`` to show it on.
 
-    Card discrepancies need a card holder, an encumbered parcel a household head (who
+    Card discrepancies need a card holder (and a name with marks to lose, for the
+    diacritics type), an encumbered parcel a household head (who
     holds the home plot), insurance, tax and vehicle ones a living person (the sources
     hold no current record of people who died before the initial load).
     """
-    if kind in CARD_TYPES:
-        return person.birth.year <= LAST_CARD_BIRTH_YEAR
+    if kind is T.NAME_DIACRITICS and strip_diacritics(person.full_name) == person.full_name:
+        return False  # a name written without marks cannot lose them
+    if kind in CARD_TYPES:  # a dead holder's card is revoked, which would mask the rest
+        return person.birth.year <= LAST_CARD_BIRTH_YEAR and person.status == "ALIVE"
     if kind is T.PARCEL_ENCUMBERED:  # every household head holds the household's home plot
         return person.relationship == "HEAD" and person.status != "DECEASED"
     if kind in (T.SEX_MISMATCH, T.TAX_DEBT, T.VEHICLE_STOLEN):
