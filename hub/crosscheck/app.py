@@ -88,10 +88,13 @@ class CrossCheckService:
             for spec in discover().values()
             for entity in spec.entities
         ]
+        self.metrics = HubMetrics(CollectorRegistry())
         self.store = open_store(options.store, Path(options.data_dir))
+        lag = self.metrics.consumer_lag
         self.materialiser = Materialiser(
             bootstrap, settings, SchemaStore(settings.schemas_dir), canonical, self.evidence,
             self.store,
+            lambda topic, part, behind: lag.labels("evidence", topic, str(part)).set(behind),
         )  # fmt: skip
         self.app = faust.App(
             f"{settings.topic_prefix}hub-crosscheck",
@@ -116,7 +119,6 @@ class CrossCheckService:
                                        value_type=bytes, partitions=partitions)  # fmt: skip
         self.verdicts = self.app.topic(verdicts_topic(self.topics), key_type=bytes,
                                        value_type=bytes, partitions=partitions)  # fmt: skip
-        self.metrics = HubMetrics(CollectorRegistry())
         self._stop = asyncio.Event()
         self._register()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,8 @@ class Materialiser:
         schemas: the schema store (decodes any stored schema version).
         topics: the canonical topics to read.
         evidence: the tables to fill.
+        store: where the tables persist (memory by default).
+        lag: called with (topic, partition, records behind) after each fetch.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class Materialiser:
         topics: Sequence[str],
         evidence: InMemoryEvidence,
         store: EvidenceStore | None = None,
+        lag: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.settings = settings
@@ -62,6 +65,7 @@ class Materialiser:
         self.topics = list(topics)
         self.evidence = evidence
         self.store = store or MemoryStore()
+        self._report_lag = lag
         self.caught_up = asyncio.Event()
         self.applied = 0
         self.ignored = 0
@@ -101,6 +105,8 @@ class Materialiser:
                         offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
                 if offsets:
                     self.store.save(kept, offsets)
+                if self._report_lag is not None:
+                    await self._lag(consumer, tps)
                 if pending:
                     pending = await self._still_pending(consumer, pending)
                     if not pending:
@@ -149,6 +155,13 @@ class Materialiser:
             if end is None or await consumer.position(tp) < end:
                 left[tp] = end
         return left
+
+    async def _lag(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        assert self._report_lag is not None
+        for tp in tps:
+            end = consumer.highwater(tp)
+            if end is not None:
+                self._report_lag(tp.topic, tp.partition, max(0, end - await consumer.position(tp)))
 
     def _apply(self, record: object) -> KeptRecord | None:
         headers = h.as_dict(record.headers)  # type: ignore[attr-defined]

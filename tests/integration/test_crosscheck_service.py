@@ -111,6 +111,7 @@ async def test_dossiers_over_http_and_topic_get_verdicts_citing_real_records(
             assert 'hub_crosscheck_verdicts_total{status="' in exposition
             assert "hub_crosscheck_verdict_seconds_bucket" in exposition
             assert 'hub_crosscheck_table_keys{table="citizen"}' in exposition
+            assert 'hub_consumer_lag_records{group="evidence"' in exposition
     versions = await _canonical_versions(host)
     for generated, verdict in zip(over_http, answers, strict=True):
         assert verdict["dossier_id"] == generated.dossier.dossier_id
