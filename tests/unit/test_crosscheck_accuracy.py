@@ -23,8 +23,8 @@ from hub.crosscheck import InMemoryEvidence, Outcome, check_dossier
 from hub.crosscheck.accuracy import AccuracyReport, evaluate
 from hub.crosscheck.dossier import Procedure
 from hub.crosscheck.generate import Generation, generate_dossiers
-from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
+from tests.sources import canonical_records
 
 CONFIG = ProvinceConfig(citizens=2000, seed=7, malformed_rate=0.0)
 log = logging.getLogger(__name__)
@@ -32,26 +32,8 @@ log = logging.getLogger(__name__)
 
 async def _ingest(options: dict[str, object]) -> InMemoryEvidence:
     evidence = InMemoryEvidence()
-    for name, spec in discover().items():
-        adapter, mapper = spec.make_adapter(options), spec.make_mapper()
-        await adapter.open()
-        try:
-            for stream in spec.streams:
-                cursor = None
-                while True:
-                    page = await adapter.fetch(stream.name, cursor, 500)
-                    for record in page.records:
-                        try:
-                            canonical = mapper.map(stream.name, record)
-                        except RecordError:
-                            continue  # the runtime would dead-letter it
-                        for item in canonical:
-                            evidence.add_canonical(name, item)
-                    cursor = page.cursor
-                    if not page.has_more:
-                        break
-        finally:
-            await adapter.close()
+    async for name, record in canonical_records(options):
+        evidence.add_canonical(name, record)
     return evidence
 
 

@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 
 from hub.connect.mock_options import shared_province
-from hub.connect.registry import discover
-from hub.errors import RecordError
 from hub.normalise.identifiers import pin_inconsistencies
 from hub.normalise.names import NameComparison, compare_names
 from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import Discrepancy, DiscrepancyType
+from tests.sources import canonical_records
 
 T = DiscrepancyType
 CONFIG = ProvinceConfig(seed=4242, citizens=2500, malformed_rate=0.0)
@@ -38,27 +37,9 @@ async def _read_everything() -> Records:
     """Canonical records per (source, entity) and key, from every connector, directly."""
     found: Records = defaultdict(lambda: defaultdict(list))
     options = {"province": CONFIG.model_dump(), "page_size": 500}
-    for spec in discover().values():
-        adapter, mapper = spec.make_adapter(options), spec.make_mapper()
-        await adapter.open()
-        try:
-            for stream in spec.streams:
-                cursor = None
-                while True:
-                    page = await adapter.fetch(stream.name, cursor, 500)
-                    for native in page.records:
-                        try:
-                            mapped = mapper.map(stream.name, native)
-                        except RecordError:  # pragma: no cover - none injected here
-                            continue
-                        for record in mapped:
-                            if record.value is not None:
-                                found[(spec.name, record.entity)][record.key].append(record.value)
-                    cursor = page.cursor
-                    if not page.has_more:
-                        break
-        finally:
-            await adapter.close()
+    async for name, record in canonical_records(options):
+        if record.value is not None:
+            found[(name, record.entity)][record.key].append(record.value)
     return found
 
 
