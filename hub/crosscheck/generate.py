@@ -57,7 +57,7 @@ _OTHER_VISIBLE = frozenset({T.DECEASED_ELSEWHERE, T.SEX_MISMATCH})
 _BLOCKING = ("DISPUTE", "SEIZURE", "PROVISIONAL_MEASURE")
 #: Sources whose malformed-record draw is keyed by the person's index.
 _PERSON_SOURCES = (
-    "population", "identity_cards", "residence", "civil_status", "health_insurance", "tax",
+    "population", "identity_cards", "residence", "civil_status", "health_insurance",
     "judicial", "social_insurance", "driving_licences", "degrees",
 )  # fmt: skip
 
@@ -68,7 +68,10 @@ def lost_at_source(province: Province, index: int) -> bool:
     Such a person's dossiers would be judged on incomplete evidence by design, so the
     ground truth leaves them out rather than count them against the checker.
     """
-    return any(province.is_malformed(source, index) for source in _PERSON_SOURCES)
+    if any(province.is_malformed(source, index) for source in _PERSON_SOURCES):
+        return True
+    # the tax register numbers its taxpayers: enterprises first, then one per person
+    return province.is_malformed("tax", enterprises_of(province).count + index)
 
 
 @dataclass(frozen=True)

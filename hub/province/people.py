@@ -276,12 +276,18 @@ class Population:
         else:
             marital = "SINGLE"
         status, death = "ALIVE", None
-        draw = rng.random()
-        if draw < 0.012 and year < 1995:
+        fate = rng.random()
+        # A head whose household carries an address discrepancy stays alive: a dead
+        # applicant's cancelled residence would mask the address finding.
+        flagged_head = role == 0 and draw(self.seed, self.discrepancy_rate, index) in (
+            DiscrepancyType.ADDRESS_CODE_REUSE,
+            DiscrepancyType.SPLIT_WARD,
+        )
+        if fate < 0.012 and year < 1995 and not flagged_head:
             status = "DECEASED"
             died = rng.randint(max(year + 1, 2005), 2023)
             death = PartialDate(died, rng.randint(1, 12), rng.randint(1, 28))
-        elif draw < 0.013:
+        elif fate < 0.013:
             status = "MISSING"
         return Person(
             index=index,
