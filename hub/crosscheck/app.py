@@ -65,6 +65,17 @@ def verdicts_topic(topics: TopicNames) -> str:
     return f"{topics.prefix}crosscheck.verdicts"
 
 
+def _declared_id(payload: bytes | str | dict[str, Any]) -> str | None:
+    """The dossier id a refused dossier declares, if it declares one (so that the refusal
+    reaches the submitter on the verdicts topic)."""
+    try:
+        data = payload if isinstance(payload, dict) else json.loads(payload)
+    except ValueError:
+        return None
+    found = data.get("dossier_id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
 def applicant_key(dossier: Dossier) -> bytes:
     """The dossier's Kafka key: the applicant's PIN, as producers key it."""
     return dossier.applicant.pin.encode()
@@ -165,7 +176,8 @@ class CrossCheckService:
         try:
             dossier = parse_dossier(payload)
         except DossierError as exc:
-            return {"status": "REFUSED", "error": str(exc), "field": exc.field}
+            refusal = {"status": "REFUSED", "error": str(exc), "field": exc.field}
+            return {"dossier_id": _declared_id(payload), **refusal}
         if not await self.materialiser.wait_caught_up(READY_TIMEOUT_S):
             log.warning("evidence not caught up after %.0fs: answering anyway", READY_TIMEOUT_S)
         began = time.perf_counter()
@@ -178,9 +190,11 @@ class CrossCheckService:
     async def publish(self, verdict: dict[str, Any]) -> None:
         """Send a verdict to the verdicts topic (refusals carry no dossier id: skipped)."""
         dossier_id = verdict.get("dossier_id")
-        if dossier_id:
-            body = json.dumps(verdict, ensure_ascii=False, default=str).encode()
-            await self.verdicts.send(key=str(dossier_id).encode(), value=body)
+        if not dossier_id:
+            log.warning("refused a dossier with no dossier id (%s)", verdict.get("field"))
+            return
+        body = json.dumps(verdict, ensure_ascii=False, default=str).encode()
+        await self.verdicts.send(key=str(dossier_id).encode(), value=body)
 
     async def http_post(self, view: Any, request: Any) -> Any:
         """``POST /crosscheck``: route to the applicant's worker, or answer here."""

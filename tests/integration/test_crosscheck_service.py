@@ -77,6 +77,16 @@ async def _submit_to_topic(
         await producer.stop()
 
 
+async def _send_raw(settings: HubSettings, bootstrap: str, dossier: dict[str, Any]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        topic = dossiers_topic(TopicNames(settings.topic_prefix))
+        await producer.send_and_wait(topic, json.dumps(dossier, default=str).encode(), key=b"x")
+    finally:
+        await producer.stop()
+
+
 async def _wait_for_verdicts(
     settings: HubSettings, bootstrap: str, wanted: set[str], limit_s: float = 90
 ) -> dict[str, dict[str, Any]]:
@@ -98,8 +108,13 @@ async def test_dossiers_over_http_and_topic_get_verdicts_citing_real_records(
     async with running_worker(settings, bootstrap) as url:
         answers = await submit_all(url, over_http)
         await _submit_to_topic(settings, bootstrap, over_topic)
-        wanted = {g.dossier.dossier_id for g in over_http + over_topic}
+        refused_on_topic = dossier_json(synced[0].dossier) | {"dossier_id": "REFUSED-1"}
+        del refused_on_topic["officer"]
+        await _send_raw(settings, bootstrap, refused_on_topic)
+        wanted = {g.dossier.dossier_id for g in over_http + over_topic} | {"REFUSED-1"}
         published = await _wait_for_verdicts(settings, bootstrap, wanted)
+        assert published["REFUSED-1"]["status"] == "REFUSED"
+        assert published["REFUSED-1"]["field"] == "officer"
         async with aiohttp.ClientSession() as session:
             refused = dossier_json(synced[0].dossier)
             del refused["officer"]
