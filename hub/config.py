@@ -61,6 +61,21 @@ class KafkaSecurity(BaseSettings):
         return kwargs
 
 
+class TrustSettings(BaseSettings):
+    """Signatures, the access policy and the audit log (``HUB_TRUST_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_TRUST_", extra="ignore")
+
+    keys_dir: Path = Field(
+        Path(".hub/keys"),
+        description="Directory of Ed25519 key files: <principal>.<fingerprint>.key/.pub "
+        "(private keys may come from HUB_TRUST_KEY_<PRINCIPAL> instead).",
+    )
+    verify_signatures: bool = Field(
+        True, description="Consumers refuse records whose signature is missing or bad."
+    )
+
+
 class HubSettings(BaseSettings):
     """Settings common to every hub command (environment prefix ``HUB_``)."""
 
@@ -109,6 +124,17 @@ class HubSettings(BaseSettings):
             return KafkaSecurity()
         except ValidationError as exc:
             raise _configuration_error(exc, "HUB_KAFKA_") from exc
+
+    def trust(self) -> TrustSettings:
+        """The trust settings, read from the same environment.
+
+        Raises:
+            ConfigurationError: naming the first invalid ``HUB_TRUST_*`` variable.
+        """
+        try:
+            return TrustSettings()
+        except ValidationError as exc:
+            raise _configuration_error(exc, "HUB_TRUST_") from exc
 
     def producer_kwargs(self) -> dict[str, Any]:
         """Producer settings: acks=all always; batching tuned for bulk ingestion."""

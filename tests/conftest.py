@@ -14,9 +14,34 @@ from hub.broker import EmbeddedBroker
 from hub.codec import SchemaStore
 from hub.config import HubSettings, load_settings
 from hub.connect.host import ConnectorHost
+from hub.connect.registry import discover
 from hub.metrics import HubMetrics
+from hub.trust.keys import generate_key_pair
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+#: Principals that sign: every connector, and the cross-check service (audit checkpoints).
+def signing_principals() -> list[str]:
+    """Everyone the test session makes a key pair for."""
+    return [*sorted(discover()), "crosscheck"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A key pair per principal, exported as ``HUB_TRUST_KEYS_DIR`` (subprocesses inherit it)."""
+    directory = tmp_path_factory.mktemp("keys")
+    for principal in signing_principals():
+        generate_key_pair(principal, directory)
+    previous = os.environ.get("HUB_TRUST_KEYS_DIR")
+    os.environ["HUB_TRUST_KEYS_DIR"] = str(directory)
+    try:
+        yield directory
+    finally:
+        if previous is None:
+            os.environ.pop("HUB_TRUST_KEYS_DIR", None)
+        else:
+            os.environ["HUB_TRUST_KEYS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
