@@ -15,7 +15,8 @@
     │   ├── MappingError          a native record cannot be mapped to a canonical record
     │   └── SchemaValidationError a canonical record does not fit its Avro schema
     ├── SchemaError               a schema file is missing, unparsable or incompatible
-    └── PublishError              the broker did not acknowledge a batch (the cursor stays put)
+    ├── PublishError              the broker did not acknowledge a batch (the cursor stays put)
+    └── BrokerLostError           the broker lost what the cursors point at: resync in full
 
 Library and driver exceptions are translated at the boundary with ``raise ... from exc``
 so that callers only ever handle this tree.
@@ -112,3 +113,8 @@ class SchemaError(HubError):
 
 class PublishError(HubError):
     """The broker did not acknowledge a batch; the cursor is not advanced."""
+
+
+class BrokerLostError(HubError):
+    """The broker lost records the hub had committed cursors for (it restarted empty, or
+    its topics were deleted): the connector must re-create its topics and resync in full."""

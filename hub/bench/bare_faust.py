@@ -17,6 +17,8 @@ from typing import Any
 
 import faust
 
+from hub.config import load_settings
+
 
 def main() -> None:
     """Consume ``BENCH_RECORDS`` records of ``BENCH_TOPICS`` and report how fast."""
@@ -25,6 +27,7 @@ def main() -> None:
     app = faust.App(
         f"bench-bare-{uuid.uuid4().hex[:8]}",
         broker=f"kafka://{os.environ['BENCH_BOOTSTRAP']}",
+        broker_credentials=load_settings().security().faust_credentials(),  # HUB_KAFKA_*
         store="memory://",
         web_enabled=False,
         broker_session_timeout=6.0,

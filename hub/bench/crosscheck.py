@@ -146,10 +146,12 @@ async def _latencies(
     async with running_worker(settings, bootstrap) as url:
         following = asyncio.Event()
         follower = asyncio.create_task(
-            _follow(bootstrap, verdicts_topic(topics), arrived, following)
+            _follow(settings, bootstrap, verdicts_topic(topics), arrived, following)
         )
         await asyncio.wait_for(following.wait(), 60)
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **settings.security().client_kwargs()
+        )
         await producer.start()
         try:
             async with aiohttp.ClientSession() as session:
@@ -211,10 +213,17 @@ async def _send(
 
 
 async def _follow(
-    bootstrap: str, topic: str, arrived: dict[str, float], following: asyncio.Event
+    settings: HubSettings,
+    bootstrap: str,
+    topic: str,
+    arrived: dict[str, float],
+    following: asyncio.Event,
 ) -> None:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, auto_offset_reset="latest", fetch_max_wait_ms=10
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=10,
+        **settings.security().client_kwargs(),
     )
     await consumer.start()
     try:

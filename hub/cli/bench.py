@@ -7,9 +7,10 @@ import asyncio
 
 from hub.bench.ingest import bench_ingest
 from hub.broker import broker_session
+from hub.cli.keys import provide_keys
 from hub.cli.output import emit
 from hub.config import HubSettings
-from hub.connect.registry import select
+from hub.connect.registry import discover, select
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, settings: HubSettings) -> int:
     """Carry out ``hub bench ACTION``."""
+    provide_keys(settings, [*discover(), "crosscheck"])  # the bench's connectors sign
     if args.action == "crosscheck":
         return _crosscheck(args, settings)
     spec = select(["population"])[0]

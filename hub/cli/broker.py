@@ -15,6 +15,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = parser.add_subparsers(dest="action", required=True)
     start = sub.add_parser("start", help="start the embedded broker in the background")
     start.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
+    start.add_argument(
+        "--advertised",
+        default=None,
+        metavar="HOST:PORT",
+        help="address to advertise to clients instead of the listener "
+        "(a proxy in front of the broker, e.g. one terminating TLS)",
+    )
     start.add_argument("--json", action="store_true", help="print one JSON object")
     for name, text in (("stop", "stop the embedded broker"), ("status", "is it running?")):
         sub.add_parser(name, help=text).add_argument("--json", action="store_true")
@@ -25,7 +32,7 @@ def run(args: argparse.Namespace, settings: HubSettings) -> int:
     """Carry out ``hub broker ACTION``."""
     broker = EmbeddedBroker(settings.state_dir)
     if args.action == "start":
-        state = broker.start(args.port, detach=True)
+        state = broker.start(args.port, detach=True, advertised=args.advertised)
         emit(
             {"running": True, "pid": state.pid, "bootstrap": state.bootstrap},
             as_json=args.json,

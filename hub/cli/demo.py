@@ -10,6 +10,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from hub.broker import broker_session
+from hub.cli.keys import provide_keys
 from hub.cli.output import emit
 from hub.codec import SchemaStore, decode_any
 from hub.config import HubSettings
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace, settings: HubSettings) -> int:
     """Carry out ``hub demo``."""
     if not settings.topic_prefix:
         settings = settings.model_copy(update={"topic_prefix": f"demo-{int(time.time())}."})
+    provide_keys(settings, [*(s.name for s in select(args.connectors)), "crosscheck"])
     started = time.perf_counter()
     with broker_session(settings) as session:
         summary = asyncio.run(_demo(args, settings, session.bootstrap))

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from hub import __version__
 from hub.cli import (
     asyncapi,
+    audit,
     bench,
     broker,
     connectors,
     crosscheck,
     demo,
+    keys,
     offsets,
+    policy,
     province,
     schemas,
     topics,
@@ -37,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-format", choices=("plain", "json"), default="plain")
     commands = parser.add_subparsers(dest="command", required=True)
     modules = (demo, broker, connectors, offsets, topics, asyncapi, bench, schemas, province)
-    for module in (*modules, crosscheck):
+    for module in (*modules, keys, crosscheck, policy, audit):
         module.add_parser(commands)
     return parser
 

@@ -28,7 +28,6 @@ from hub.connect.cursor_store import cursor_key
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.runtime import ConnectorRuntime
 from hub.connect.status import StatusReporter, status_topic, status_topic_spec
-from hub.connect.topics import ensure_topics
 from hub.metrics import HubMetrics
 from hub.metrics.server import kafka_check, serving, source_check
 
@@ -76,8 +75,7 @@ async def run_jobs(
             serving(metrics.registry, checks),
             ConnectorHost(settings, bootstrap, metrics, SchemaStore(settings.schemas_dir)) as host,
         ):
-            await host.prepare(job.spec for job in jobs)
-            await ensure_topics(bootstrap, settings, [status_topic_spec(host.topics)])
+            await host.prepare((job.spec for job in jobs), [status_topic_spec(host.topics)])
             committed = await host.cursors.load_all()
             runtimes = [host.runtime(job) for job in jobs]
             reporter = StatusReporter(

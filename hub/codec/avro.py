@@ -99,22 +99,33 @@ class AvroCodec:
         """Decode a framed payload written with this codec's schema or an earlier one.
 
         Raises:
-            SchemaError: not single-object encoded, or written with an unrelated schema.
+            SchemaError: not single-object encoded, written with an unrelated schema, or
+                damaged.
         """
         fp, body = SingleObjectFraming.split(payload)
         if fp != self.schema.fingerprint:
             raise SchemaError(f"payload fingerprint {fp.hex()} is not {self.schema.full_name}")
-        return cast("dict[str, Any]", schemaless_reader(io.BytesIO(body), self._parsed, None))
+        return _read(body, self._parsed, self.schema.full_name)
+
+
+def _read(body: bytes, parsed: Any, name: str) -> dict[str, Any]:
+    """Read an Avro body; a damaged body raises :class:`SchemaError`, whatever fastavro
+    raised (it may be EOFError, IndexError, UnicodeDecodeError, ValueError...)."""
+    try:
+        return cast("dict[str, Any]", schemaless_reader(io.BytesIO(body), parsed, None))
+    except Exception as exc:
+        raise SchemaError(f"payload is not a valid {name} ({type(exc).__name__})") from exc
 
 
 def decode_any(store: SchemaStore, payload: bytes) -> tuple[SchemaVersion, dict[str, Any]]:
     """Decode a framed payload with whichever stored schema its fingerprint names.
 
     Raises:
-        SchemaError: the payload is not framed or its schema is unknown.
+        SchemaError: the payload is not framed, its schema is unknown, or its body does not
+            decode with that schema.
     """
     fp, body = SingleObjectFraming.split(payload)
     schema = store.by_fingerprint(fp)
     if schema is None:
         raise SchemaError(f"unknown schema fingerprint {fp.hex()}")
-    return schema, cast("dict[str, Any]", schemaless_reader(io.BytesIO(body), schema.parsed, None))
+    return schema, _read(body, schema.parsed, schema.full_name)

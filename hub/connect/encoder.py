@@ -1,10 +1,12 @@
-"""Turning a page of native records into Kafka messages: map, validate, encode, frame.
+"""Turning a page of native records into Kafka messages: map, validate, encode, frame, sign.
 
 :class:`PageEncoder` is pure CPU work with no I/O and no shared state beyond its mapper
 and codecs, so it can run in the connector's process or in worker processes
 (:mod:`hub.connect.encoder_pool`). Bad records become dead-letter messages; what to count
 and log about them is returned, not done here, so that the connector's process keeps the
-metrics and logs whichever process encoded.
+metrics and logs whichever process encoded. Every canonical record (a tombstone too) is
+signed with the source's key (:mod:`hub.trust.signing`); dead letters are not: they are
+the source's raw bytes, for operators, never evidence.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
 from hub.errors import RecordError
+from hub.trust.signing import RecordSigner
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +60,19 @@ class PageEncoder:
         mapper: its mapper.
         schemas: the schema store.
         topics: topic naming.
+        signer: signs every canonical record (tombstones too) with the source's key.
     """
 
     def __init__(
-        self, spec: ConnectorSpec, mapper: RecordMapper, schemas: SchemaStore, topics: TopicNames
+        self,
+        spec: ConnectorSpec,
+        mapper: RecordMapper,
+        schemas: SchemaStore,
+        topics: TopicNames,
+        signer: RecordSigner,
     ) -> None:
         self.mapper = mapper
+        self.signer = signer
         self._source = spec.name.encode()
         self._codecs = {e: AvroCodec(schemas.get(spec.name, e)) for e in spec.entities}
         self._fingerprints = {
@@ -112,7 +122,9 @@ class PageEncoder:
                 ]
                 if record.headers:
                     headers.extend((k, v.encode()) for k, v in record.headers.items())
-                out.messages.append(OutgoingMessage(topic, record.key.encode(), value, headers))
+                key = record.key.encode()
+                headers.extend(self.signer.signature_headers(key, value, headers))
+                out.messages.append(OutgoingMessage(topic, key, value, headers))
                 out.written[topic] = out.written.get(topic, 0) + 1
                 out.published += 1
         return out

@@ -21,6 +21,10 @@ STAGE = "hub.stage"
 CURSOR = "hub.cursor"
 STREAM = "hub.stream"
 POSITION = "hub.position"
+# records a consumer refused (dead-lettered with hub.error, hub.error_class, hub.stage)
+ORIGINAL_TOPIC = "hub.original_topic"
+ORIGINAL_PARTITION = "hub.original_partition"
+ORIGINAL_OFFSET = "hub.original_offset"
 
 
 def as_dict(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> dict[str, str]:

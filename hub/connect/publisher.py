@@ -50,6 +50,10 @@ class BatchPublisher:
         self._partitions: dict[str, list[int]] = {}
         self._round_robin = itertools.count()
 
+    def forget_partitions(self) -> None:
+        """Drop the cached partition lists (after topics were re-created)."""
+        self._partitions.clear()
+
     async def _partitions_of(self, topic: str) -> list[int]:
         parts = self._partitions.get(topic)
         if parts is None:

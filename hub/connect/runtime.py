@@ -5,6 +5,15 @@ Kafka messages (canonical records and dead letters) and submits them with the ba
 publisher. Up to ``max_in_flight`` pages may await acknowledgement while the next one is
 fetched and encoded; cursors are committed strictly in page order, each only after its
 page and all earlier ones were acknowledged.
+
+A broker failure stops a single run (``follow=False``): the cursor stays at the last
+acknowledged page. A following runtime waits it out instead, through its
+:class:`BrokerGuard` (the host): state ``degraded``, then the cycle starts again from the
+committed cursors. When the broker lost its data (it restarted empty: the cursor this
+runtime committed is gone, the offsets topic went back, or the cluster id changed), the
+guard re-creates the topics, and the runtime forgets its cursors and resyncs every
+stream in full, so nothing the new broker never received is skipped (docs/decisions.md,
+"A broker that loses its data").
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from aiokafka import errors as kafka
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.codec import SchemaStore
@@ -26,9 +36,59 @@ from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, Page
 from hub.connect.resilience import CircuitBreaker, RateLimiter, RetryPolicy
 from hub.connect.topics import TopicNames
+from hub.errors import BrokerError, BrokerLostError, PublishError
 from hub.metrics import ConnectorMetrics
+from hub.trust.signing import RecordSigner
 
 log = logging.getLogger(__name__)
+
+
+#: Kafka refusals that no retry cures: a following runtime fails on them.
+PERMANENT_REFUSALS: tuple[type[kafka.KafkaError], ...] = (
+    kafka.MessageSizeTooLargeError, kafka.RecordListTooLargeError,
+    kafka.TopicAuthorizationFailedError, kafka.ClusterAuthorizationFailedError,
+    kafka.InvalidTopicError, kafka.PolicyViolationError, kafka.UnsupportedVersionError,
+    kafka.UnsupportedForMessageFormatError, kafka.UnsupportedCodecError,
+    kafka.InvalidRequiredAcksError, kafka.IllegalOperation, kafka.ProducerClosed,
+)  # fmt: skip
+
+
+def is_broker_failure(exc: BaseException) -> bool:
+    """Whether a following runtime waits ``exc`` out rather than fails: any Kafka error
+    while the broker is away, restarting or re-creating topics (the embedded broker
+    answers UnknownError to a write into a topic it is re-creating), but not a refusal that
+    no retry cures (:data:`PERMANENT_REFUSALS`), nor anything the source did."""
+    if isinstance(exc, BrokerLostError | BrokerError):
+        return True
+    cause = exc.__cause__ if isinstance(exc, PublishError) else exc
+    return isinstance(cause, kafka.KafkaError) and not isinstance(cause, PERMANENT_REFUSALS)
+
+
+class BrokerGuard:
+    """How a following runtime waits out a broker failure and learns of a lost broker.
+
+    :class:`~hub.connect.host.ConnectorHost` implements it for the runtimes it runs
+    (re-creating their topics once per loss); this default, for a runtime run alone, only
+    pauses and reports what the runtime saw.
+
+    Attributes:
+        generation: bumped each time the broker is found to have lost its data; a runtime
+            whose cycle began in an older generation must not commit another cursor.
+    """
+
+    generation: int = 0
+
+    async def recover(self, stop: asyncio.Event, *, lost: bool, since: int) -> bool:
+        """Wait until the broker serves again; return whether it lost its data.
+
+        Args:
+            stop: set to give up waiting.
+            lost: the caller saw the broker lose its data.
+            since: the generation the caller's cycle began in.
+        """
+        with _suppress_timeout():
+            await asyncio.wait_for(stop.wait(), 1.0)
+        return lost or since != self.generation
 
 
 class RuntimeOptions(BaseModel):
@@ -69,6 +129,8 @@ class ConnectorRuntime:
         topics: topic naming.
         metrics: the connector's metrics.
         options: runtime options.
+        signer: signs every record with the source's key (loaded once, at start).
+        guard: waits out broker failures when following (default: pause and retry).
     """
 
     def __init__(
@@ -83,6 +145,8 @@ class ConnectorRuntime:
         topics: TopicNames,
         metrics: ConnectorMetrics,
         options: RuntimeOptions | None = None,
+        signer: RecordSigner,
+        guard: BrokerGuard | None = None,
     ) -> None:
         self.spec = spec
         self.adapter = adapter
@@ -94,7 +158,12 @@ class ConnectorRuntime:
         self.options = options or RuntimeOptions()
         self.stats = StreamStats()
         self.state = "stopped"
-        self._encoder = PageEncoder(spec, mapper, schemas, topics)
+        self.guard = guard or BrokerGuard()
+        #: streams this runtime committed a cursor for (a vanished one: the broker lost it).
+        self._committed: set[str] = set()
+        #: the guard's generation when the current cycle began.
+        self._generation = self.guard.generation
+        self._encoder = PageEncoder(spec, mapper, schemas, topics, signer)
         self._fetcher = ResilientFetcher(
             adapter,
             metrics,
@@ -121,10 +190,13 @@ class ConnectorRuntime:
         try:
             self._set_state("running")
             while True:
-                for stream in self.spec.streams:
-                    if stop.is_set():  # a graceful stop skips the streams not begun
-                        break
-                    await self._sync_stream(stream, stop)
+                try:
+                    await self._sync_streams(stop)
+                except Exception as exc:
+                    if not follow or not is_broker_failure(exc):
+                        raise
+                    await self._wait_out_broker(exc, stop)
+                    continue  # the cycle again (it returns at once when stopped)
                 if not follow or stop.is_set():
                     break
                 self._set_state("caught_up")
@@ -145,8 +217,45 @@ class ConnectorRuntime:
             await self.adapter.close()
         return self.stats
 
+    async def _sync_streams(self, stop: asyncio.Event) -> None:
+        """One cycle: every stream from its committed cursor to the source's end."""
+        self._generation = self.guard.generation
+        for stream in self.spec.streams:
+            if stop.is_set():  # a graceful stop skips the streams not begun
+                break
+            await self._sync_stream(stream, stop)
+
+    async def _wait_out_broker(self, failure: Exception, stop: asyncio.Event) -> None:
+        """Wait until the broker serves again; after a loss, forget every cursor."""
+        self._set_state("degraded")
+        lost = isinstance(failure, BrokerLostError)
+        log.warning(
+            "%s: broker failure (%s): %s", self.spec.name, type(failure).__name__,
+            "the broker lost its data" if lost else "waiting for the broker",
+        )  # fmt: skip
+        while not stop.is_set():
+            try:
+                lost = await self.guard.recover(stop, lost=lost, since=self._generation)
+                if lost and not stop.is_set():
+                    for stream in self.spec.streams:  # a stale cursor must not survive
+                        await self.cursors.reset(self.spec.name, stream.name)
+                    self._committed.clear()
+                    log.warning("%s: resyncing every stream in full", self.spec.name)
+                break
+            except Exception as again:
+                if not is_broker_failure(again):
+                    raise
+                lost = lost or isinstance(again, BrokerLostError)
+                log.warning("%s: broker still failing (%s)", self.spec.name,
+                            type(again).__name__)  # fmt: skip
+                with _suppress_timeout():
+                    await asyncio.wait_for(stop.wait(), 1.0)
+        self._set_state("running")
+
     async def _sync_stream(self, stream: StreamSpec, stop: asyncio.Event) -> None:
         cursor = await self.cursors.load(self.spec.name, stream.name)
+        if cursor is None and stream.name in self._committed:
+            raise BrokerLostError(f"{self.spec.name}/{stream.name}: the committed cursor is gone")
         log.info(
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",
@@ -221,12 +330,17 @@ class ConnectorRuntime:
             )
             newest = cursor
         if newest is not None:
+            if self.guard.generation != self._generation:
+                raise BrokerLostError("the broker lost its data while this cycle ran")
             began = time.perf_counter()
             try:
                 await self.cursors.commit(self.spec.name, stream.name, newest)
             except Exception:
                 self.metrics.hub.offset_commit_failures.labels(self.spec.name).inc()
                 raise
+            if self.guard.generation != self._generation:  # it may have gone to the new one
+                raise BrokerLostError("the broker lost its data while a cursor was committed")
+            self._committed.add(stream.name)
             self.metrics.hub.offset_commit_seconds.labels(self.spec.name).observe(
                 time.perf_counter() - began
             )

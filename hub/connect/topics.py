@@ -1,8 +1,16 @@
-"""Topic names and topic creation.
+"""Topic names, topic creation, and what the cluster holds.
 
 Naming: ``<prefix><source>.<entity>`` for canonical topics (``population.citizen``),
 ``<prefix><source>.dlq`` for dead letters, ``<prefix>hub.connect.offsets`` (compacted)
 for connector cursors. The prefix isolates tests and tenants.
+
+:func:`describe_cluster` asks for the cluster id and every topic's partition count with a
+metadata request naming no topic, which never creates one. That matters on brokers that
+create a topic, with their own defaults, whenever a client merely asks about it (the
+embedded one does): after such a broker lost its topics, a producer with records in flight
+re-creates them with the wrong partition count before the hub can. ``ensure_topics``
+with ``repair`` (used only once the hub knows the broker lost its data) deletes those and
+creates them again as specified (docs/decisions.md, "A broker that loses its data").
 """
 
 from __future__ import annotations
@@ -10,8 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.protocol.metadata import MetadataRequest
 
 from hub.config import HubSettings
 from hub.errors import BrokerError
@@ -49,8 +59,38 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
-async def ensure_topics(bootstrap: str, settings: HubSettings, topics: Iterable[TopicSpec]) -> None:
+@dataclass(frozen=True)
+class ClusterView:
+    """What a cluster holds: its id (None when the broker does not say) and the partition
+    count of every topic."""
+
+    cluster_id: str | None
+    partitions: dict[str, int]
+
+
+async def describe_cluster(client: Any) -> ClusterView:
+    """The cluster id and every topic's partition count, asked of any broker.
+
+    ``client`` is a started ``AIOKafkaClient`` (a producer's ``client``, a consumer's or an
+    admin client's ``_client``). The request names no topic, so it never creates one.
+
+    Raises:
+        KafkaError: no broker answered.
+    """
+    node = client.get_random_node()
+    answer = await client.send(node, MetadataRequest(None))
+    topics = {str(t[1]): len(t[3]) for t in answer.topics if t[0] == 0}
+    return ClusterView(getattr(answer, "cluster_id", None), topics)
+
+
+async def ensure_topics(
+    bootstrap: str, settings: HubSettings, topics: Iterable[TopicSpec], *, repair: bool = False
+) -> None:
     """Create the topics that do not exist yet; existing ones are left alone.
+
+    With ``repair``, an existing topic whose partition count differs from its spec is
+    deleted first and created again: call it so only when the broker is known to have lost
+    its data (the topic then holds nothing but what a client re-created it with).
 
     Raises:
         BrokerError: the cluster refused to create a topic for another reason.
@@ -61,6 +101,8 @@ async def ensure_topics(bootstrap: str, settings: HubSettings, topics: Iterable[
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **settings.security().client_kwargs())
     await admin.start()
     try:
+        if repair:
+            await _delete_misshapen(admin, wanted)
         response = await admin.create_topics(
             [
                 NewTopic(
@@ -79,3 +121,15 @@ async def ensure_topics(bootstrap: str, settings: HubSettings, topics: Iterable[
         if code not in (0, _TOPIC_EXISTS):
             raise BrokerError(f"could not create topic {name}: error code {code}")
     log.debug("topics ensured: %s", ", ".join(t.name for t in wanted))
+
+
+async def _delete_misshapen(admin: AIOKafkaAdminClient, wanted: list[TopicSpec]) -> None:
+    """Delete the topics of ``wanted`` that exist with another partition count."""
+    held = (await describe_cluster(admin._client)).partitions
+    misshapen = [t.name for t in wanted if held.get(t.name, t.partitions) != t.partitions]
+    if misshapen:
+        log.warning(
+            "re-creating %d topic(s) a client re-created with the broker's defaults: %s",
+            len(misshapen), ", ".join(misshapen),
+        )  # fmt: skip
+        await admin.delete_topics(misshapen)

@@ -7,6 +7,11 @@ dossier is routed to the worker that owns the applicant's partition of the dossi
 topic, so that any worker can be asked and one worker answers for an applicant.
 Verdicts go to the verdicts topic (keyed by dossier id) and back in the HTTP answer.
 Topic names: ``<prefix>crosscheck.dossiers`` and ``<prefix>crosscheck.verdicts``.
+
+Every dossier passes the worker's :class:`~hub.crosscheck.gate.AccessGate`: the rules see
+only the fields the access policy grants its procedure, and the access (or refusal) is
+in the audit log (``<prefix>hub.audit``), acknowledged, before a verdict is published or
+answered. An invalid policy or a missing ``crosscheck`` key stops the worker at start.
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from hub.connect.topics import TopicNames
 from hub.crosscheck import faust_transport
 from hub.crosscheck.dossier import Dossier, DossierError, parse_dossier
 from hub.crosscheck.evidence import InMemoryEvidence
+from hub.crosscheck.gate import AccessGate
 from hub.crosscheck.materialise import Materialiser
 from hub.crosscheck.store import open_store
-from hub.crosscheck.verdicts import check_dossier
 from hub.metrics import HubMetrics
+from hub.trust.audit_log import AuditUnavailable, writer_id
+from hub.trust.policy import DEFAULT_POLICY_FILE
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,14 @@ class CrossCheckSettings(BaseSettings):
         "memory://", description="Evidence store: memory:// (default) or rocksdb:// (rocksdict)."
     )
     data_dir: str = Field(".hub/crosscheck", description="Faust data directory.")
+    policy_file: Path = Field(
+        DEFAULT_POLICY_FILE,
+        description="The access policy (TOML); checked at start, see `hub policy check`.",
+    )
+    consumer: str = Field("crosscheck", description="This service's consumer in the policy.")
+    audit_checkpoint_every: int = Field(
+        100, ge=1, le=1_000_000, description="A signed audit checkpoint after this many entries."
+    )
 
 
 def dossiers_topic(topics: TopicNames) -> str:
@@ -70,7 +85,7 @@ def _declared_id(payload: bytes | str | dict[str, Any]) -> str | None:
     reaches the submitter on the verdicts topic)."""
     try:
         data = payload if isinstance(payload, dict) else json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
         return None
     found = data.get("dossier_id") if isinstance(data, dict) else None
     return found if isinstance(found, str) and found else None
@@ -106,10 +121,12 @@ class CrossCheckService:
             bootstrap, settings, SchemaStore(settings.schemas_dir), canonical, self.evidence,
             self.store,
             lambda topic, part, behind: lag.labels("evidence", topic, str(part)).set(behind),
+            metrics=self.metrics,  # refused records: hub_records_refused_total
         )  # fmt: skip
         self.app = faust.App(
             f"{settings.topic_prefix}hub-crosscheck",
             broker=[f"{faust_transport.register()}://{server}" for server in bootstrap.split(",")],
+            broker_credentials=settings.security().faust_credentials(),  # TLS/SASL, as aiokafka
             store="memory://",  # the evidence tables keep their own store (hub.crosscheck.store)
             datadir=options.data_dir,
             web_host=options.web_host,
@@ -131,6 +148,13 @@ class CrossCheckService:
         self.verdicts = self.app.topic(verdicts_topic(self.topics), key_type=bytes,
                                        value_type=bytes, partitions=partitions)  # fmt: skip
         self._stop = asyncio.Event()
+        # Fails fast on an invalid policy (naming the place) or a missing audit key.
+        self.gate = AccessGate(
+            settings, bootstrap, policy_file=options.policy_file, consumer=options.consumer,
+            writer=writer_id(options.web_host, options.web_port),
+            checkpoint_every=options.audit_checkpoint_every,
+            on_entry=lambda kind: self.metrics.audit_entries.labels(kind).inc(),
+        )  # fmt: skip
         self._register()
 
     def _register(self) -> None:
@@ -140,6 +164,16 @@ class CrossCheckService:
         async def materialise() -> None:
             await service.verdicts.maybe_declare()  # subscribers may start before a verdict
             await service.materialiser.run(service._stop)
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def open_audit() -> None:
+            await service.gate.start()  # the chain's first entry: the policy activated
+
+        async def close_audit(sender: Any, **_: Any) -> None:
+            await service.gate.stop()  # the closing checkpoint, after the last dossier
+
+        receiver: Any = close_audit  # (mode's handler type admits no plain coroutine)
+        app.on_before_shutdown.connect(receiver)
 
         @app.agent(self.dossiers)
         async def intake(stream: Any) -> None:
@@ -168,20 +202,30 @@ class CrossCheckService:
         @app.page("/ready")
         class ReadyView(faust.web.View):
             async def get(self, request: Any) -> Any:
-                ready = service.materialiser.caught_up.is_set()
+                ready = service.materialiser.caught_up.is_set() and service.gate.ready
                 return self.json({"ready": ready}, status=200 if ready else 503)
 
     async def answer(self, payload: bytes | str | dict[str, Any]) -> dict[str, Any]:
-        """The verdict (as JSON) for one submitted dossier, or a refusal naming the field."""
+        """The verdict (as JSON) for one submitted dossier, or a refusal naming the field.
+
+        The rules see only what the access policy grants the dossier's procedure, and the
+        access (or the refusal) is in the audit log, acknowledged, before this returns.
+
+        Raises:
+            AuditUnavailable: the audit log cannot be written: nothing may be answered.
+        """
         try:
             dossier = parse_dossier(payload)
+            self.gate.admit(dossier)
         except DossierError as exc:
+            await self.gate.record_refusal(payload, exc)
             refusal = {"status": "REFUSED", "error": str(exc), "field": exc.field}
             return {"dossier_id": _declared_id(payload), **refusal}
         if not await self.materialiser.wait_caught_up(READY_TIMEOUT_S):
             log.warning("evidence not caught up after %.0fs: answering anyway", READY_TIMEOUT_S)
         began = time.perf_counter()
-        verdict = check_dossier(dossier, self.evidence)
+        verdict, reads = self.gate.check(dossier, self.evidence)
+        await self.gate.record(verdict, reads)  # acknowledged before the verdict leaves
         for result in verdict.results:
             self.metrics.rule_outcomes.labels(result.rule_id, result.outcome.value.lower()).inc()
         self.metrics.observe_verdict(verdict.status.value, time.perf_counter() - began)
@@ -201,9 +245,8 @@ class CrossCheckService:
         body = await request.read()
         try:
             dossier = parse_dossier(body)
-        except DossierError as exc:
-            return view.json({"status": "REFUSED", "error": str(exc), "field": exc.field},
-                             status=400)  # fmt: skip
+        except DossierError:
+            return await self._answer_here(view, body)  # 400, and the refusal is audited
         destination = self._owner_url(applicant_key(dossier))
         if destination is not None:
             try:
@@ -220,7 +263,17 @@ class CrossCheckService:
                 # The owner left and the group has not rebalanced yet. Every worker holds
                 # all the evidence, so answering here gives the same verdict.
                 log.warning("owner worker unreachable (%s): answering here", type(exc).__name__)
-        verdict = await self.answer(body)
+        return await self._answer_here(view, body)
+
+    async def _answer_here(self, view: Any, body: bytes) -> Any:
+        """Answer an HTTP dossier on this worker: 200 and published, 400 when refused
+        (not published), 503 when the audit log cannot be written."""
+        try:
+            verdict = await self.answer(body)
+        except AuditUnavailable as exc:
+            return view.json({"status": "UNAVAILABLE", "error": str(exc)}, status=503)
+        if verdict["status"] == "REFUSED":
+            return view.json(verdict, status=400)
         await self.publish(verdict)
         return view.json(verdict)
 

@@ -48,6 +48,7 @@ async def running_worker(settings: HubSettings, bootstrap: str) -> AsyncIterator
             "HUB_TOPIC_PARTITIONS": str(settings.topic_partitions),
             "HUB_CROSSCHECK_WEB_PORT": str(port),
             "HUB_CROSSCHECK_DATA_DIR": data_dir,
+            "HUB_TRUST_KEYS_DIR": str(settings.trust().keys_dir.resolve()),  # trusted .pub
             "HUB_METRICS_ENABLED": "false",
         }
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, returns at once

@@ -246,15 +246,18 @@ def parse_dossier(data: str | bytes | dict[str, Any]) -> Dossier:
     """Validate a dossier (JSON text, bytes or an already decoded dict).
 
     Raises:
-        DossierError: not a JSON object, no procedure, dossier id or officer (checked
-            first, with a message naming the missing one), an unknown procedure, or any
-            field that fails validation (the first is named with its dotted path).
+        DossierError: not JSON (or nested too deeply to parse), not a JSON object, no
+            procedure, dossier id or officer (checked first, with a message naming the
+            missing one), an unknown procedure, or any field that fails validation (the
+            first is named with its dotted path).
     """
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
         except ValueError as exc:
             raise DossierError(f"not JSON: {exc}") from exc
+        except RecursionError as exc:  # "[[[[..." deeper than the parser's recursion limit
+            raise DossierError("not JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise DossierError("a dossier is a JSON object")
     for name in _REQUIRED:

@@ -4,7 +4,9 @@ Faust's aiokafka driver hard-codes ``fetch_max_wait_ms=1500``. A broker that hol
 empty fetch for its full wait instead of answering when data arrives (the embedded
 broker does) then adds up to 1.5 s to every dossier taken from the topic. This
 transport is Faust's own with that one value lowered; it is registered as the
-``hubkafka://`` broker scheme.
+``hubkafka://`` broker scheme. Everything else is inherited, the broker credentials
+included: the consumer built by Faust's ``_create_worker_consumer`` already carries the
+app's ``broker_credentials`` (TLS, SASL), and so do Faust's producer and topic creation.
 """
 
 from __future__ import annotations

@@ -13,27 +13,57 @@ could not answer lookups of keys owned by another worker. The canonical topics a
 compacted, so they are the changelog: a restarted worker rebuilds by re-reading them,
 or, with the RocksDB store (:mod:`hub.crosscheck.store`), loads its tables from disk and
 reads on from the offsets saved with them.
+
+The broker may go away and come back, and it may come back empty (the embedded one
+loses every topic when it restarts; docs/decisions.md, "A broker that loses its data").
+:meth:`Materialiser.run` never gives up on it: it connects with retries, and about once a
+second it asks the cluster (a metadata request naming no topic, so that it creates none)
+for its id and the topics' partitions. A new cluster id means a new, empty broker:
+every partition is read again from the beginning. Partitions that appear (topics created
+or re-created after the worker started) are assigned and read from the beginning;
+vanished ones are dropped. A partition whose end fell below the position read (Kafka
+answers OffsetOutOfRange, which the consumer resets to the earliest offset; the embedded
+broker silently reports the smaller end) is read again from its beginning. Replays change
+nothing, since the tables keep the highest version per key.
+
+Every record's signature is checked before it is decoded (when
+``HUB_TRUST_VERIFY_SIGNATURES``, the default): a record with a missing or bad signature
+never becomes evidence; it is dead-lettered and counted (:mod:`hub.crosscheck.screening`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry
 
 from hub.codec import SchemaStore, decode_any
 from hub.config import HubSettings
 from hub.connect import headers as h
+from hub.connect.topics import ClusterView, describe_cluster
 from hub.crosscheck.evidence import InMemoryEvidence
+from hub.crosscheck.screening import RecordScreen
 from hub.crosscheck.store import EvidenceStore, KeptRecord, MemoryStore
 from hub.errors import SchemaError
+from hub.metrics import HubMetrics
+from hub.trust.signing import Refusal
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: Seconds between two looks at the cluster (its id and the topics' partitions).
+WATCH_S = 1.0
+#: Pauses between attempts to reach a broker that does not answer: first and longest.
+RETRY_S = (0.2, 2.0)
 
 
 class Materialiser:
@@ -47,6 +77,7 @@ class Materialiser:
         evidence: the tables to fill.
         store: where the tables persist (memory by default).
         lag: called with (topic, partition, records behind) after each fetch.
+        metrics: where refused records are counted (a private registry by default).
     """
 
     def __init__(
@@ -58,6 +89,7 @@ class Materialiser:
         evidence: InMemoryEvidence,
         store: EvidenceStore | None = None,
         lag: Callable[[str, int, int], None] | None = None,
+        metrics: HubMetrics | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.settings = settings
@@ -70,70 +102,172 @@ class Materialiser:
         self.applied = 0
         self.ignored = 0
         self.undecodable = 0
+        #: Checks signatures (None when verification is off).
+        self.screen: RecordScreen | None = None
+        if settings.trust().verify_signatures:
+            metrics = metrics or HubMetrics(CollectorRegistry())
+            self.screen = RecordScreen(bootstrap, settings, self.topics, metrics)
+            self.screen.start()  # its worker processes start now, ready for the first batch
         #: ``time.perf_counter()`` when the first record arrived, and when caught up.
         self.first_record_at: float | None = None
         self.caught_up_at: float | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Read from the beginning, set :attr:`caught_up` at the first end, then follow."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            **self.settings.security().client_kwargs(),
-        )
-        await consumer.start()
+        """Read from the beginning, set :attr:`caught_up` at the first end, then follow,
+        surviving the broker's absence and loss (see the module docstring)."""
+        #: next offset to read per partition, as far as records were read.
+        self._next: dict[TopicPartition, int] = {}
+        self._cluster_id: str | None = None
+        consumer = await self._connect(stop)
+        if consumer is None:
+            return
         try:
+            if self.screen is not None:
+                await self.screen.ready()  # read once records can be verified
             saved = self.store.load(self.evidence)
-            tps = await self._assign(consumer, saved)
-            pending = await self._initial_targets(consumer, tps)
+            first = await self._retry(stop, lambda: self._first_assignment(consumer, saved))
+            if first is None:
+                return
+            tps, pending = first
             if not pending:
                 self.caught_up.set()
+            watched = time.monotonic()
             while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=200, max_records=20_000)
+                try:
+                    batch = await consumer.getmany(timeout_ms=200, max_records=20_000)
+                except KafkaError as exc:  # the consumer retries by itself; do not spin
+                    log.warning("fetch failed (%s): retrying", type(exc).__name__)
+                    await asyncio.sleep(RETRY_S[0])
+                    continue
                 if batch and self.first_record_at is None:
                     self.first_record_at = time.perf_counter()
-                kept: list[KeptRecord] = []
-                offsets: dict[tuple[str, int], int] = {}
-                for tp, records in batch.items():
-                    for record in records:
-                        change = self._apply(record)
-                        if change is not None:
-                            kept.append(change)
-                    if records:
-                        offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+                kept, offsets = await self._apply_batch(batch)
                 if offsets:
                     self.store.save(kept, offsets)
+                    self._next.update((TopicPartition(*at), n) for at, n in offsets.items())
+                await self._rewind_shrunk(consumer, tps)
                 if self._report_lag is not None:
-                    await self._lag(consumer, tps)
+                    self._lag(consumer, tps)
                 if pending:
                     pending = await self._still_pending(consumer, pending)
                     if not pending:
                         log.info("evidence caught up: %d records held", len(self.evidence))
                         self.caught_up_at = time.perf_counter()
                         self.caught_up.set()
+                if time.monotonic() - watched >= WATCH_S:
+                    watched = time.monotonic()
+                    tps = await self._follow_cluster(consumer, tps)
         finally:
             await consumer.stop()
+            if self.screen is not None:
+                await self.screen.close()
 
-    async def _assign(
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            **self.settings.security().client_kwargs(),
+        )
+
+    async def _connect(self, stop: asyncio.Event) -> AIOKafkaConsumer | None:
+        """A started consumer, once a broker answers; None when ``stop`` came first."""
+        pause = RETRY_S[0]
+        while not stop.is_set():
+            consumer = self._consumer()
+            try:
+                await consumer.start()
+            except KafkaError as exc:
+                await consumer.stop()
+                log.warning("no broker answers (%s): next try in %.1fs", type(exc).__name__, pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, RETRY_S[1])
+                continue
+            return consumer
+        return None
+
+    async def _retry(self, stop: asyncio.Event, attempt: Callable[[], Awaitable[_T]]) -> _T | None:
+        """``attempt()`` until it does not raise a Kafka error; None when ``stop`` came first."""
+        pause = RETRY_S[0]
+        while not stop.is_set():
+            try:
+                return await attempt()
+            except KafkaError as exc:
+                log.warning("broker not serving (%s): next try in %.1fs", type(exc).__name__, pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                pause = min(pause * 2, RETRY_S[1])
+        return None
+
+    async def _first_assignment(
         self, consumer: AIOKafkaConsumer, saved: dict[tuple[str, int], int]
-    ) -> list[TopicPartition]:
-        """Assign every partition; resume at the saved offset, else from the beginning."""
-        await consumer._client.force_metadata_update()
-        tps = [
-            TopicPartition(topic, p)
-            for topic in self.topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+    ) -> tuple[list[TopicPartition], dict[TopicPartition, int | None]]:
+        """Assign every partition (saved offsets or the beginning) and find those to read
+        before :attr:`caught_up`."""
+        view = await describe_cluster(consumer._client)
+        self._cluster_id = view.cluster_id
+        tps = self._partitions(view)
+        for tp in tps:
+            if (tp.topic, tp.partition) in saved:
+                self._next[tp] = saved[(tp.topic, tp.partition)]
+        await self._assign(consumer, tps)
+        return tps, await self._initial_targets(consumer, tps)
+
+    def _partitions(self, view: ClusterView) -> list[TopicPartition]:
+        """Every partition of the canonical topics the cluster holds."""
+        return [
+            TopicPartition(topic, p) for topic in self.topics
+            for p in range(view.partitions.get(topic, 0))
+        ]  # fmt: skip
+
+    async def _assign(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Assign ``tps``: each at the next offset known for it, else at its beginning."""
         consumer.assign(tps)
-        fresh = [tp for tp in tps if (tp.topic, tp.partition) not in saved]
+        fresh = [tp for tp in tps if tp not in self._next]
         if fresh:
             await consumer.seek_to_beginning(*fresh)
         for tp in tps:
-            if (tp.topic, tp.partition) in saved:
-                consumer.seek(tp, saved[(tp.topic, tp.partition)])
-        return tps
+            if tp in self._next:
+                consumer.seek(tp, self._next[tp])
+
+    async def _follow_cluster(
+        self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]
+    ) -> list[TopicPartition]:
+        """Re-read everything from a new (empty) broker; follow partitions that appeared
+        or vanished. Returns the partitions now assigned."""
+        try:
+            view = await describe_cluster(consumer._client)
+        except KafkaError:
+            return tps  # the broker is away; the consumer waits for it by itself
+        renewed = bool(view.cluster_id and self._cluster_id and view.cluster_id != self._cluster_id)
+        if renewed:
+            log.warning("a new broker (its cluster id changed): reading every topic again")
+            self._next.clear()
+        self._cluster_id = view.cluster_id or self._cluster_id
+        wanted = self._partitions(view)
+        if renewed or wanted != tps:
+            appeared, vanished = set(wanted) - set(tps), set(tps) - set(wanted)
+            if appeared or vanished:
+                log.info("partitions: %d appeared, %d vanished", len(appeared), len(vanished))
+            for tp in vanished & set(self._next):
+                del self._next[tp]
+            await self._assign(consumer, wanted)
+        return wanted
+
+    async def _rewind_shrunk(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Read again from the beginning every partition whose end fell below what was read:
+        the topic was re-created (its records are a resync of the same subjects)."""
+        shrunk = [
+            tp for tp in tps
+            if (end := consumer.highwater(tp)) is not None and end < self._next.get(tp, 0)
+        ]  # fmt: skip
+        if shrunk:
+            log.warning("%d partition(s) went back: reading them again", len(shrunk))
+            for tp in shrunk:
+                del self._next[tp]
+            await consumer.seek_to_beginning(*shrunk)
 
     async def _initial_targets(
         self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]
@@ -152,18 +286,63 @@ class Materialiser:
         for tp, end in pending.items():
             if end is None:
                 end = consumer.highwater(tp)
-            if end is None or await consumer.position(tp) < end:
+            at = self._next.get(tp)
+            if end is not None and (at is None or at < end):
+                at = await consumer.position(tp)
+            if end is None or at is None or at < end:
                 left[tp] = end
         return left
 
-    async def _lag(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+    def _lag(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         assert self._report_lag is not None
         for tp in tps:
             end = consumer.highwater(tp)
             if end is not None:
-                self._report_lag(tp.topic, tp.partition, max(0, end - await consumer.position(tp)))
+                self._report_lag(tp.topic, tp.partition, max(0, end - self._next.get(tp, 0)))
+
+    @property
+    def refused(self) -> int:
+        """Records refused for a missing or bad signature."""
+        return 0 if self.screen is None else self.screen.refused
+
+    async def _apply_batch(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> tuple[list[KeptRecord], dict[tuple[str, int], int]]:
+        """Apply the authentic records of ``batch``; the changes kept and the next offsets.
+
+        Chunk by chunk, in order, records are decoded while the screen's workers verify
+        them, then kept when authentic; refused records are dead-lettered before the
+        offsets move past them.
+        """
+        kept: list[KeptRecord] = []
+        records = [record for part in batch.values() for record in part]
+        refused: list[tuple[ConsumerRecord[bytes, bytes], Refusal]] = []
+        if self.screen is None:
+            kept = [c for r in records if (c := self._apply(r)) is not None]
+        else:
+            chunks = self.screen.submit(records)
+            try:
+                for chunk, verdicts in chunks:
+                    rows = [self._decode(record) for record in chunk]  # while the pool verifies
+                    for record, row, refusal in zip(chunk, rows, await verdicts, strict=True):
+                        if refusal is not None:
+                            refused.append((record, refusal))
+                        elif (change := self._keep(row)) is not None:
+                            kept.append(change)
+            finally:
+                for _, verdicts in chunks:
+                    verdicts.cancel()  # only those not awaited, after a failure
+            await self.screen.refuse(refused)
+        offsets = {
+            (tp.topic, tp.partition): part[-1].offset + 1 for tp, part in batch.items() if part
+        }
+        return kept, offsets
 
     def _apply(self, record: object) -> KeptRecord | None:
+        return self._keep(self._decode(record))
+
+    def _decode(self, record: object) -> KeptRecord | SchemaError:
+        """The row ``record`` would make in the tables (nothing is kept yet), or why not."""
         headers = h.as_dict(record.headers)  # type: ignore[attr-defined]
         key = record.key.decode("utf-8", "replace") if record.key else ""  # type: ignore[attr-defined]
         payload = record.value  # type: ignore[attr-defined]
@@ -177,15 +356,23 @@ class Materialiser:
             try:
                 schema, value = decode_any(self.schemas, payload)
             except SchemaError as exc:
-                self.undecodable += 1
-                log.warning("undecodable record skipped: %s", exc)
-                return None
+                return exc
             entity = schema.entity
-        if not self.evidence.add(source, entity, key, value, version, updated_at):
+        return KeptRecord(source, entity, key, value, version, updated_at)
+
+    def _keep(self, row: KeptRecord | SchemaError) -> KeptRecord | None:
+        """Offer ``row`` to the tables; the row if they kept it (newer than what they hold)."""
+        if isinstance(row, SchemaError):
+            self.undecodable += 1
+            log.warning("undecodable record skipped: %s", row)
+            return None
+        if not self.evidence.add(
+            row.source, row.entity, row.key, row.value, row.source_version, row.updated_at
+        ):
             self.ignored += 1
             return None
         self.applied += 1
-        return KeptRecord(source, entity, key, value, version, updated_at)
+        return row
 
     async def wait_caught_up(self, limit_s: float) -> bool:
         """Wait until the initial load is done; False after ``limit_s`` seconds."""

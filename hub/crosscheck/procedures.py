@@ -44,7 +44,7 @@ from hub.crosscheck.dossier import (
 from hub.crosscheck.evidence import Evidence
 from hub.crosscheck.results import RuleResult
 
-__all__ = ["OWN_RULES", "mandatory_sources", "run_rules"]
+__all__ = ["OWN_RULES", "mandatory_sources", "possible_mandatory_sources", "run_rules"]
 
 #: The rules specific to each procedure (R1-R4 and R14-R15 run for all).
 OWN_RULES: dict[Procedure, tuple[str, ...]] = {
@@ -73,6 +73,21 @@ def mandatory_sources(dossier: Dossier) -> frozenset[str]:
     if dossier.identity_card_number is not None:
         found.add("identity_cards")
     if isinstance(dossier, BusinessRegistration) and dossier.enterprise_code is not None:
+        found.add("business_registration")
+    return frozenset(found)
+
+
+def possible_mandatory_sources(procedure: Procedure) -> frozenset[str]:
+    """Every source that is mandatory for some dossier of ``procedure``: what
+    :func:`mandatory_sources` can answer whatever the dossier declares (identity_cards
+    when a card is presented, business_registration when an enterprise code is).
+
+    The access policy must grant each of these (:mod:`hub.trust.policy`): a source the
+    policy hides reads as "no record", which for a mandatory source would silently mean
+    "never convicted" or "no debt".
+    """
+    found = {"population", "civil_status", "identity_cards", *_SOURCES[procedure]}
+    if procedure is Procedure.BUSINESS_REGISTRATION:
         found.add("business_registration")
     return frozenset(found)
 

@@ -9,8 +9,8 @@ Names follow Prometheus conventions: ``hub_`` prefix, base units (seconds, recor
 the Kafka Connect / Redpanda Connect concept ops already know (records polled / written,
 errors by stage, dead-letter produce, retries, offset commit time, connection up);
 source freshness is what Connect lacks. Labels are bounded enumerations (connector,
-stream, topic, partition, stage, state, kind, status, rule, outcome, table, group):
-never a citizen id, dossier id or other unbounded value.
+stream, topic, partition, stage, state, kind, status, rule, outcome, table, group,
+consumer, source, reason): never a citizen id, dossier id or other unbounded value.
 """
 
 from __future__ import annotations
@@ -119,6 +119,11 @@ TABLE_KEYS = _m("hub_crosscheck_table_keys", "gauge", "keys", "table",
 CONSUMER_LAG = _m("hub_consumer_lag_records", "gauge", "records", "group topic partition",
     "Records between a consumer group's position and the partition's high watermark.",
     "Kafka consumer records-lag")
+RECORDS_REFUSED = _m("hub_records_refused_total", "counter", "records", "consumer source reason",
+    "Records a consumer refused for a missing or bad signature, by reason; dead-lettered.",
+    "Connect deadletterqueue-produce-requests, for a consumer")
+AUDIT_ENTRIES = _m("hub_audit_entries_total", "counter", "entries", "kind",
+    "Audit log entries acknowledged by Kafka, by kind (policy, access, checkpoint).")
 BUILD_INFO = _m("hub_build_info", "info", "1", "version python",
     "Version of the running hub (value 1).", "Connect app-info version")
 # fmt: on
@@ -128,7 +133,8 @@ CATALOGUE: tuple[MetricDef, ...] = (
     RECORDS_POLLED, RECORDS_WRITTEN, RECORD_ERRORS, DEAD_LETTERS, DEAD_LETTER_FAILURES,
     RETRIES, THROTTLED, SOURCE_FAILURES, SOURCE_UP, OFFSET_COMMIT_SECONDS,
     OFFSET_COMMIT_FAILURES, BATCH_SECONDS, STATE, FRESHNESS, FRESHNESS_OBJECTIVE, WATERMARK,
-    VERDICTS, RULE_RESULTS, VERDICT_SECONDS, TABLE_KEYS, CONSUMER_LAG, BUILD_INFO,
+    VERDICTS, RULE_RESULTS, VERDICT_SECONDS, TABLE_KEYS, CONSUMER_LAG, RECORDS_REFUSED,
+    AUDIT_ENTRIES, BUILD_INFO,
 )  # fmt: skip
 
 
@@ -182,6 +188,8 @@ class HubMetrics:
         self.verdict_seconds = _histogram(VERDICT_SECONDS, _VERDICT_BUCKETS, r)
         self.table_keys = _gauge(TABLE_KEYS, r)
         self.consumer_lag = _gauge(CONSUMER_LAG, r)
+        self.records_refused = _counter(RECORDS_REFUSED, r)
+        self.audit_entries = _counter(AUDIT_ENTRIES, r)
         # -- process (Info appends ``_info`` itself)
         self.build_info = Info(BUILD_INFO.name.removesuffix("_info"), BUILD_INFO.help, registry=r)
         self.build_info.info({"version": __version__, "python": platform.python_version()})

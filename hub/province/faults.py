@@ -1,6 +1,7 @@
 """Faults a mock source can be told to produce: timeouts, server errors, rate limits,
 truncated answers. Faults are drawn at a configured rate (seeded), scripted one by one,
-or forced for an outage window.
+or forced for an outage window (started by a test, or planned: after the source has
+answered a given number of calls, every call fails for so many seconds).
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ class FaultPlan(BaseModel):
     script: tuple[FaultKind, ...] = Field(
         (), description="Faults of the first calls, in order, before any random one."
     )
+    outage_after_calls: int | None = Field(
+        None, ge=0, description="Begin an outage after this many calls; None: no outage."
+    )
+    outage_s: float = Field(0.0, ge=0, le=3600, description="Length of the planned outage.")
+    outage_kind: FaultKind = Field(
+        FaultKind.SERVER_ERROR, description="What every call fails with during the outage."
+    )
 
 
 class FaultInjector:
@@ -51,6 +59,7 @@ class FaultInjector:
         self._outage_until = 0.0
         self._outage_kind = FaultKind.SERVER_ERROR
         self.injected = 0
+        self.calls = 0
 
     def script(self, *kinds: FaultKind) -> None:
         """Make the next calls fail with ``kinds``, in order."""
@@ -63,6 +72,9 @@ class FaultInjector:
 
     def next_fault(self) -> FaultKind | None:
         """The fault for this call, or None for a normal answer."""
+        self.calls += 1
+        if self.calls - 1 == self.plan.outage_after_calls and self.plan.outage_s:
+            self.outage(self.plan.outage_s, self.plan.outage_kind)
         fault: FaultKind | None = None
         if time.monotonic() < self._outage_until:
             fault = self._outage_kind

@@ -29,6 +29,8 @@ from hub.crosscheck.generate import GeneratedDossier, generate_dossiers
 from hub.crosscheck.materialise import Materialiser
 from hub.crosscheck.store import RocksStore
 from hub.province import ProvinceConfig
+from hub.trust.keys import KeyStore
+from hub.trust.signing import RecordSigner
 
 pytestmark = pytest.mark.integration
 
@@ -160,9 +162,10 @@ async def test_two_workers_share_partitions_and_one_takes_over(
 
 
 async def test_an_older_version_never_overwrites_a_newer_one(
-    settings: HubSettings, bootstrap: str, host: ConnectorHost
+    settings: HubSettings, bootstrap: str, host: ConnectorHost, keys_dir: Path
 ) -> None:
     await host.prepare([discover()["population"]])
+    signer = RecordSigner(KeyStore(keys_dir).signing_key("population"))
     codec = AvroCodec(host.schemas.get("population", "household"))
     topic = host.topics.canonical("population", "household")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
@@ -183,7 +186,9 @@ async def test_an_older_version_never_overwrites_a_newer_one(
             }
             value["address"] = _address()
             headers = [("hub.source", b"population"), ("hub.source_version", version.encode())]
-            await producer.send_and_wait(topic, codec.encode(value), key=b"74000000001",
+            encoded = codec.encode(value)
+            headers += signer.signature_headers(b"74000000001", encoded, headers)
+            await producer.send_and_wait(topic, encoded, key=b"74000000001",
                                          headers=headers)  # fmt: skip
     finally:
         await producer.stop()

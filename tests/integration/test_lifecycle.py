@@ -45,6 +45,7 @@ def _env(settings: HubSettings) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     return {
         **base,
+        "HUB_TRUST_KEYS_DIR": os.environ["HUB_TRUST_KEYS_DIR"],  # the session's keys: signing
         "HUB_KAFKA_BOOTSTRAP": str(settings.kafka_bootstrap),
         "HUB_TOPIC_PREFIX": settings.topic_prefix,
         "HUB_TOPIC_PARTITIONS": "3",

@@ -1,4 +1,7 @@
-"""The population connector end to end on the embedded broker."""
+"""The population connector end to end on the embedded broker.
+
+A source outage and rate limits are injected in ``test_connector_faults.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,7 @@ from hub.codec import decode_any
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
-from hub.connect.resilience import RetryPolicy
 from hub.connect.runtime import RuntimeOptions
-from hub.province.faults import FaultKind
 
 pytestmark = pytest.mark.integration
 
@@ -41,38 +42,6 @@ async def test_n_citizens_in_n_distinct_keys_out(host: ConnectorHost) -> None:
     keys = await _citizen_keys(host)
     assert len(set(keys)) == 1500
     assert stats.rejected == 0
-
-
-async def test_outage_mid_run_is_retried_and_nothing_is_missing(host: ConnectorHost) -> None:
-    await host.prepare([POPULATION])
-    runtime = host.runtime(
-        ConnectorJob(
-            POPULATION,
-            {**_options(1200), "page_size": 100},
-            RuntimeOptions(
-                batch_size=100,
-                retry=RetryPolicy(initial_delay_s=0.02, max_delay_s=0.1),
-                breaker_failures=3,
-                breaker_reset_s=0.1,
-            ),
-        )
-    )
-    service = runtime.adapter.service  # type: ignore[attr-defined]
-    task = asyncio.create_task(runtime.run())
-    while service.calls < 3:
-        await asyncio.sleep(0.001)
-    service.faults.outage(0.6, FaultKind.SERVER_ERROR)
-    states = set()
-    while not task.done():
-        states.add(runtime.state)
-        await asyncio.sleep(0.005)
-    await task
-    assert "degraded" in states
-    assert len(set(await _citizen_keys(host))) == 1200
-    failures = host.metrics.registry.get_sample_value(
-        "hub_source_failures_total", {"connector": "population", "kind": "server"}
-    )
-    assert failures and failures >= 1
 
 
 async def test_bad_records_go_to_the_dead_letter_topic_and_the_rest_is_published(

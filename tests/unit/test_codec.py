@@ -212,6 +212,23 @@ def test_unframed_payload_is_refused(store: SchemaStore, payload: bytes) -> None
         decode_any(store, payload)
 
 
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_body_decodes_or_raises_schema_error(
+    store: SchemaStore, citizen_codec: AvroCodec, citizens: list[dict[str, Any]], data: Any
+) -> None:
+    """A flipped byte or a cut body never escapes as a fastavro error (the cross-check
+    decodes records whose signature is still being checked)."""
+    payload = bytearray(citizen_codec.encode(citizens[0]))
+    index = data.draw(st.integers(10, len(payload) - 1))
+    payload[index] ^= data.draw(st.integers(1, 255))
+    cut = data.draw(st.integers(10, len(payload)))
+    try:
+        decode_any(store, bytes(payload[:cut]))
+    except SchemaError:
+        pass
+
+
 def test_decode_with_other_schema_is_refused(citizen_codec: AvroCodec) -> None:
     payload = AvroCodec(_tiny()).encode({"n": 1, "s": "x", "e": "RED"})
     with pytest.raises(SchemaError, match="fingerprint"):
