@@ -6,6 +6,7 @@ holding only the published ``.avsc`` files can decode what the hub writes.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -223,10 +224,8 @@ def test_damaged_body_decodes_or_raises_schema_error(
     index = data.draw(st.integers(10, len(payload) - 1))
     payload[index] ^= data.draw(st.integers(1, 255))
     cut = data.draw(st.integers(10, len(payload)))
-    try:
+    with contextlib.suppress(SchemaError):
         decode_any(store, bytes(payload[:cut]))
-    except SchemaError:
-        pass
 
 
 def test_decode_with_other_schema_is_refused(citizen_codec: AvroCodec) -> None:
