@@ -26,7 +26,10 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -183,8 +186,18 @@ _cached: tuple[_RawKeys, RecordVerifier] | None = None
 
 
 def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: the consumer stops its workers itself."""
+    """Set up a worker: ignore Ctrl-C (it reaches the whole process group and the consumer
+    stops its workers itself), and exit when the consumer is gone (a SIGKILLed consumer
+    cannot stop them, and they would otherwise wait on their queue for ever)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _check_chunk(raw: _RawKeys, items: list[SignedItem]) -> list[str | None]:
