@@ -102,7 +102,8 @@ class BatchVerifier:
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),  # no fork of a busy loop
-                initializer=_ignore_interrupts,
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
             )
             # spawn every worker now, not at the first batch
             self._warm_up = [self._executor.submit(int) for _ in range(self.workers)]
@@ -185,12 +186,12 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
 _cached: tuple[_RawKeys, RecordVerifier] | None = None
 
 
-def _ignore_interrupts() -> None:
+def _init_worker(parent: int) -> None:
     """Set up a worker: ignore Ctrl-C (it reaches the whole process group and the consumer
     stops its workers itself), and exit when the consumer is gone (a SIGKILLed consumer
     cannot stop them, and they would otherwise wait on their queue for ever)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
+    # ``parent`` comes from the consumer: a worker may start after its consumer died
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
 
