@@ -7,6 +7,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from aiokafka.errors import KafkaError
+
 from hub import __version__
 from hub.cli import (
     asyncapi,
@@ -54,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args, settings)
     except HubError as exc:
         print(f"hub: error: {exc}", file=sys.stderr)
+        return 2
+    except KafkaError as exc:  # the cluster is unreachable or refused: no traceback
+        print(f"hub: error: Kafka: {exc} (check HUB_KAFKA_BOOTSTRAP and HUB_KAFKA_*)",
+              file=sys.stderr)  # fmt: skip
         return 2
     except KeyboardInterrupt:
         return 130

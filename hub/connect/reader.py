@@ -31,7 +31,11 @@ async def iter_to_end(
         max_partition_fetch_bytes=4 * 1024 * 1024,
         **settings.security().client_kwargs(),
     )
-    await consumer.start()
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()  # a consumer that could not start still holds its client
+        raise
     try:
         await consumer._client.force_metadata_update()
         tps = [
