@@ -23,12 +23,13 @@ from hub.connect.mock_options import shared_province
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
 from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
-from hub.crosscheck.app import dossiers_topic, verdicts_topic
+from hub.crosscheck.app import verdicts_topic
 from hub.crosscheck.demo_run import running_worker, submit_all
 from hub.crosscheck.dossier import dossier_json
 from hub.crosscheck.generate import GeneratedDossier, generate_dossiers
 from hub.province import ProvinceConfig
 from hub.trust.audit_log import TOPIC_CONFIG, audit_topic, read_audit
+from tests.dossiers import submit_to_topic
 
 pytestmark = pytest.mark.integration
 
@@ -39,19 +40,6 @@ async def synced(host: ConnectorHost) -> list[GeneratedDossier]:
     await host.run([ConnectorJob(spec, {"province": config.model_dump()})
                     for spec in discover().values()])  # fmt: skip
     return generate_dossiers(shared_province(config), honest_per_procedure=2).dossiers
-
-
-async def _send(settings: HubSettings, bootstrap: str, dossiers: list[GeneratedDossier]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        topic = dossiers_topic(TopicNames(settings.topic_prefix))
-        for generated in dossiers:
-            body = json.dumps(dossier_json(generated.dossier), default=str).encode()
-            await producer.send(topic, body, key=generated.dossier.applicant.pin.encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def _published(settings: HubSettings, bootstrap: str, wanted: set[str]) -> None:
@@ -117,7 +105,7 @@ async def test_every_access_is_audited_the_chain_verifies_and_tampering_is_found
                 async with session.post(f"{url}/crosscheck", json=refused) as answer:
                     assert answer.status == 400, field
                     assert (await answer.json())["field"] == field
-        await _send(settings, bootstrap, over_topic)
+        await submit_to_topic(settings, bootstrap, over_topic)
         await _published(settings, bootstrap, {g.dossier.dossier_id for g in over_topic})
     entries = await _entries(settings, bootstrap)  # the worker stopped: its chain is closed
     accesses = _accesses(entries)

@@ -31,6 +31,7 @@ from hub.crosscheck.store import RocksStore
 from hub.province import ProvinceConfig
 from hub.trust.keys import KeyStore
 from hub.trust.signing import RecordSigner
+from tests.dossiers import submit_to_topic
 
 pytestmark = pytest.mark.integration
 
@@ -64,21 +65,6 @@ async def _canonical_versions(host: ConnectorHost) -> dict[tuple[str, str, str],
     return versions
 
 
-async def _submit_to_topic(
-    settings: HubSettings, bootstrap: str, dossiers: list[GeneratedDossier]
-) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        topic = dossiers_topic(TopicNames(settings.topic_prefix))
-        for generated in dossiers:
-            body = json.dumps(dossier_json(generated.dossier), default=str).encode()
-            await producer.send(topic, body, key=generated.dossier.applicant.pin.encode())
-        await producer.flush()
-    finally:
-        await producer.stop()
-
-
 async def _send_raw(settings: HubSettings, bootstrap: str, dossier: dict[str, Any]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -109,7 +95,7 @@ async def test_dossiers_over_http_and_topic_get_verdicts_citing_real_records(
     over_http, over_topic = synced[:20], synced[20:40]
     async with running_worker(settings, bootstrap) as url:
         answers = await submit_all(url, over_http)
-        await _submit_to_topic(settings, bootstrap, over_topic)
+        await submit_to_topic(settings, bootstrap, over_topic)
         refused_on_topic = dossier_json(synced[0].dossier) | {"dossier_id": "REFUSED-1"}
         del refused_on_topic["officer"]
         await _send_raw(settings, bootstrap, refused_on_topic)
@@ -157,7 +143,7 @@ async def test_two_workers_share_partitions_and_one_takes_over(
         # worker B stopped: A takes over B's partitions and keeps answering both intakes
         again = await submit_all(url_a, first_batch)
         assert [v["status"] for v in again] == [v["status"] for v in via_a]
-        await _submit_to_topic(settings, bootstrap, second_batch)
+        await submit_to_topic(settings, bootstrap, second_batch)
         await _wait_for_verdicts(settings, bootstrap, {g.dossier.dossier_id for g in second_batch})
 
 

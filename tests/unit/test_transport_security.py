@@ -77,13 +77,17 @@ def _mtls(pki: Pki, **extra: Any) -> KafkaSecurity:
     )
 
 
-def _scram_ssl(pki: Pki) -> KafkaSecurity:
+def _scram_ssl(
+    pki: Pki, *, user: str = "hub-connector", client_cert: bool = False
+) -> KafkaSecurity:
+    mutual = {"ssl_certfile": pki.client_cert, "ssl_keyfile": pki.client_key} if client_cert else {}
     return KafkaSecurity(
         security_protocol="SASL_SSL",
         sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="hub-connector",
+        sasl_username=user,
         sasl_password=PASSWORD,
         ssl_cafile=pki.ca_cert,
+        **mutual,
     )
 
 
@@ -184,15 +188,7 @@ def test_sasl_plaintext_plain_kwargs() -> None:
 
 
 def test_sasl_and_mutual_tls_together(pki: Pki) -> None:
-    security = KafkaSecurity(
-        security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="hub-connector",
-        sasl_password=PASSWORD,
-        ssl_cafile=pki.ca_cert,
-        ssl_certfile=pki.client_cert,
-        ssl_keyfile=pki.client_key,
-    )
+    security = _scram_ssl(pki, client_cert=True)
     kwargs = security.client_kwargs()
     assert kwargs["sasl_plain_password"] == PASSWORD
     assert _handshake(kwargs["ssl_context"], _server_context(pki), "localhost") == "hub-connector"
@@ -310,15 +306,7 @@ def test_faust_sasl_plaintext_plain_credentials() -> None:
 
 async def test_the_hubkafka_transport_keeps_the_credentials(pki: Pki) -> None:
     """The worker consumer of ``hubkafka://`` and the app's producer carry the credentials."""
-    security = KafkaSecurity(
-        security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="hub-crosscheck",
-        sasl_password=PASSWORD,
-        ssl_cafile=pki.ca_cert,
-        ssl_certfile=pki.client_cert,
-        ssl_keyfile=pki.client_key,
-    )
+    security = _scram_ssl(pki, user="hub-crosscheck", client_cert=True)
     app = faust.App(
         "tls-unit",
         broker=f"{faust_transport.register()}://127.0.0.1:9",

@@ -1,0 +1,29 @@
+"""Submitting generated dossiers to the dossiers topic, as the provincial system does."""
+
+from __future__ import annotations
+
+import json
+
+from aiokafka import AIOKafkaProducer
+
+from hub.config import HubSettings
+from hub.connect.topics import TopicNames
+from hub.crosscheck.app import dossiers_topic
+from hub.crosscheck.dossier import dossier_json
+from hub.crosscheck.generate import GeneratedDossier
+
+
+async def submit_to_topic(
+    settings: HubSettings, bootstrap: str, dossiers: list[GeneratedDossier]
+) -> None:
+    """Produce ``dossiers`` (keyed by applicant PIN) and wait until all are acknowledged."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        topic = dossiers_topic(TopicNames(settings.topic_prefix))
+        for generated in dossiers:
+            body = json.dumps(dossier_json(generated.dossier), default=str).encode()
+            await producer.send(topic, body, key=generated.dossier.applicant.pin.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
