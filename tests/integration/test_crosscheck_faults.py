@@ -44,7 +44,7 @@ from hub.crosscheck.demo_run import _wait_ready
 from hub.crosscheck.dossier import dossier_json
 from hub.crosscheck.generate import generate_dossiers
 from hub.province import Province, ProvinceConfig
-from tests.integration.test_crosscheck_service import _submit_to_topic
+from tests.dossiers import submit_to_topic
 
 pytestmark = pytest.mark.integration
 
@@ -121,7 +121,7 @@ async def test_a_killed_worker_loses_no_dossier(host: ConnectorHost, province: P
             if n == killed_at:
                 b.send_signal(signal.SIGKILL)
                 assert b.wait(timeout=10) == -signal.SIGKILL
-            await _submit_to_topic(settings, bootstrap, batch)
+            await submit_to_topic(settings, bootstrap, batch)
             await asyncio.sleep(0.2)
         found = await _all_verdicts(settings, bootstrap, wanted, limit_s=60)
     by_id: dict[str, set[str]] = {}
