@@ -28,8 +28,9 @@ CONNECTORS = list(discover().values())
 def mock_options(seed: int, **extra: Any) -> dict[str, Any]:
     """Options of a small synthetic province, unique per test through ``seed``.
 
-    500 people give even the sparsest source (judicial records, about 2% of adults)
-    several records.
+    500 people give the sparsest source (judicial records, about 2% of adults) about
+    seven records on average, but some seeds give one or none: tests that need several
+    records of every entity take their options from :func:`ample_options`.
     """
     province = {"seed": seed, "citizens": 500, "malformed_rate": 0.0}
     province.update(extra.pop("province", {}))
@@ -72,6 +73,22 @@ async def read_oracle(
     finally:
         await adapter.close()
     return oracle
+
+
+async def ample_options(
+    spec: ConnectorSpec, seed: int, minimum: int = 6
+) -> tuple[dict[str, Any], Oracle]:
+    """Options and oracle of the first province from ``seed`` on with ``minimum`` records.
+
+    Every entity of ``spec`` must hold at least one record and the source at least
+    ``minimum`` native records, so that a run with small pages spans several commits.
+    """
+    for candidate in range(seed, seed + 50):
+        options = mock_options(candidate)
+        oracle = await read_oracle(spec, options)
+        if oracle.natives >= minimum and all(oracle.keys.values()):
+            return options, oracle
+    raise AssertionError(f"no province from seed {seed} holds {minimum} {spec.name} records")
 
 
 @dataclass

@@ -23,7 +23,7 @@ from hub.connect.reader import iter_to_end
 from hub.connect.resilience import RetryPolicy
 from hub.province import ProvinceConfig
 
-from .conftest import job, mock_options, read_back, read_oracle
+from .conftest import ample_options, job, mock_options, read_back, read_oracle
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +36,7 @@ FAST_RETRY = {
 async def test_full_sync_publishes_every_subject(
     host: ConnectorHost, spec: ConnectorSpec, seed: int
 ) -> None:
-    options = mock_options(seed)
-    oracle = await read_oracle(spec, options)
+    options, oracle = await ample_options(spec, seed)
     stats = (await host.run([job(spec, options)]))[spec.name]
     back = await read_back(host, spec)
     assert stats.rejected == 0
@@ -50,7 +49,7 @@ async def test_full_sync_publishes_every_subject(
 async def test_incremental_sync_after_changes(
     host: ConnectorHost, spec: ConnectorSpec, seed: int
 ) -> None:
-    options = mock_options(seed)
+    options, _ = await ample_options(spec, seed, minimum=1)
     await host.run([job(spec, options)])
     committed = {s.name: await host.cursors.load(spec.name, s.name) for s in spec.streams}
     assert all(c is not None for c in committed.values())
@@ -68,8 +67,7 @@ async def test_incremental_sync_after_changes(
 async def test_resume_after_restart_misses_nothing(
     host: ConnectorHost, spec: ConnectorSpec, seed: int
 ) -> None:
-    options = mock_options(seed)
-    oracle = await read_oracle(spec, options)
+    options, oracle = await ample_options(spec, seed)
     await host.prepare([spec])
     # Pages of two records, one in flight: even a sparse source spans several commits.
     first = host.runtime(job(spec, options, rate_limit_per_s=10, max_in_flight=1, batch_size=2))
@@ -134,7 +132,8 @@ async def test_malformed_records_are_dead_lettered_with_reason(
 async def test_records_decode_with_apache_avro(
     host: ConnectorHost, spec: ConnectorSpec, seed: int
 ) -> None:
-    await host.run([job(spec, mock_options(seed))])
+    options, _ = await ample_options(spec, seed, minimum=1)
+    await host.run([job(spec, options)])
     for entity in spec.entities:
         version = host.schemas.get(spec.name, entity)
         reader = avro.io.DatumReader(avro.schema.parse(version.path.read_text()))
