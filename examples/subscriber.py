@@ -4,9 +4,11 @@ It depends on aiokafka, fastavro and cryptography only (no ``hub`` import), as a
 ministry's or the province's own service would. It shows the five things every
 subscriber does (docs/subscribers.md):
 
-0. verify each record's Ed25519 signature (``hub.signature``, ``hub.key_id``) with the
-   sources' public keys (the ``.pub`` files of ``--keys``) before using it. A record
-   whose signature is missing or bad is refused: counted by reason, reported on stderr
+0. verify each record's signature (``hub.signature``, ``hub.key_id``,
+   ``hub.signature_path``: an Ed25519 signature of the root of a Merkle tree over a group
+   of records, and the record's path to that root) with the sources' public keys (the
+   ``.pub`` files of ``--keys``) before using it. A record whose signature is missing or
+   bad is refused: counted by reason, reported on stderr
    (topic, partition, offset and reason, never the key) and dead-lettered to
    ``--dead-letter-topic``, by default ``<group>.dlq``: the subscriber's own
    dead-letter topic, named after its consumer group so that two services never mix
@@ -55,18 +57,45 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 MAGIC = b"\xc3\x01"
-#: What a record's signature covers, after the domain tag: key, value, these headers.
+#: What a record's leaf covers, after the domain tag: key, value, these headers.
 SIGNED_HEADERS = ("hub.message_id", "hub.source", "hub.schema", "hub.source_version")
-DOMAIN = b"hub-record-sig-v1"
+DOMAIN = b"hub-record-sig-v2"
+#: What the Ed25519 signature covers, before the 32-byte root of the group's tree.
+BATCH_DOMAIN = b"hub-batch-sig-v2"
 TOMBSTONE = b"\x00tombstone"
+#: Group signatures already verified, remembered so that a group costs one verification.
+VERIFIED_CACHE = 4096
 PUB_FILE = re.compile(r"^(?P<principal>[a-z][a-z0-9_]*)\.(?P<fingerprint>[0-9a-f]{16})\.pub$")
 
 
 def signing_input(key: bytes | None, value: bytes | None, headers: dict[str, bytes]) -> bytes:
-    """The bytes a signature covers: each part length-prefixed (4 bytes, big-endian)."""
+    """The bytes a record's leaf covers: each part length-prefixed (4 bytes, big-endian)."""
     parts = [DOMAIN, key or b"", TOMBSTONE if value is None else value]
-    parts += [headers.get(name, b"") for name in SIGNED_HEADERS]
+    parts += [headers.get(name) or b"" for name in SIGNED_HEADERS]
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def root_of_path(leaf: bytes, path: bytes) -> bytes | None:
+    """Walk a record's Merkle path (33-byte entries: side, sibling) up to the root."""
+    if len(path) % 33 or len(path) > 33 * 32:
+        return None
+    node = leaf
+    for at in range(0, len(path), 33):
+        side, sibling = path[at], path[at + 1 : at + 33]
+        if side not in (0, 1):
+            return None
+        pair = sibling + node if side == 0 else node + sibling  # 0: the sibling is on the left
+        node = hashlib.sha256(b"\x01" + pair).digest()
+    return node
+
+
+def unb64(text: bytes) -> bytes | None:
+    """Decode base64url without padding; None unless ``text`` is exactly that."""
+    try:
+        data = base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return data if base64.urlsafe_b64encode(data).rstrip(b"=") == text else None
 
 
 @dataclass
@@ -74,6 +103,7 @@ class TrustedKeys:
     """The sources' public keys, by key id (``<source>.<16 hex of the key's SHA-256>``)."""
 
     keys: dict[str, tuple[str, Ed25519PublicKey]] = field(default_factory=dict)
+    verified: dict[tuple[str, bytes, bytes], None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path) -> TrustedKeys:
@@ -94,21 +124,31 @@ class TrustedKeys:
     ) -> str | None:
         """None when the record is authentic, else why it is refused."""
         signature, key_id = headers.get("hub.signature"), headers.get("hub.key_id")
-        if not signature or not key_id:
+        path = headers.get("hub.signature_path")
+        if not signature or not key_id or path is None:
             return "missing_signature"
-        trusted = self.keys.get(key_id.decode("utf-8", "replace"))
+        key_name = key_id.decode("utf-8", "replace")
+        trusted = self.keys.get(key_name)
         if trusted is None:
             return "unknown_key"
         principal, public = trusted
-        if headers.get("hub.source", b"").decode("utf-8", "replace") != principal:
+        if (headers.get("hub.source") or b"").decode("utf-8", "replace") != principal:
             return "wrong_source"  # a source's key may not speak for another source
-        try:
-            public.verify(
-                base64.urlsafe_b64decode(signature + b"=" * (-len(signature) % 4)),
-                signing_input(key, value, headers),
-            )
-        except (InvalidSignature, binascii.Error, ValueError):
+        steps = unb64(path)
+        leaf = hashlib.sha256(b"\x00" + signing_input(key, value, headers)).digest()
+        root = None if steps is None else root_of_path(leaf, steps)
+        raw = unb64(signature)
+        if root is None or raw is None or len(raw) != 64:
             return "bad_signature"
+        if (key_name, root, raw) in self.verified:
+            return None  # another record of the same group: its root is verified already
+        try:
+            public.verify(raw, BATCH_DOMAIN + root)
+        except InvalidSignature:
+            return "bad_signature"
+        self.verified[(key_name, root, raw)] = None  # only what verified
+        if len(self.verified) > VERIFIED_CACHE:
+            del self.verified[next(iter(self.verified))]  # the oldest
         return None
 
 

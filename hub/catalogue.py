@@ -27,9 +27,12 @@ CANONICAL_HEADERS = {
     "hub.source_version": "The source's version of the record; keep the highest per key.",
     "hub.source_updated_at": "When the source last changed the record (ISO 8601).",
     "hub.correlation_id": "One id per source page; ties records fetched together.",
-    "hub.signature": "Ed25519 signature of key, value and the identifying headers "
-    "(base64url); verify it before use (docs/subscribers.md).",
+    "hub.signature": "Ed25519 signature of the Merkle root over a group of records, each "
+    "covering key, value and the identifying headers (base64url); verify it before use "
+    "(docs/subscribers.md).",
     "hub.key_id": "The signing key: <source>.<16 hex digits of its SHA-256>.",
+    "hub.signature_path": "The record's Merkle path to the signed root (base64url of "
+    "33-byte entries; empty for a group of one).",
 }
 #: Headers of every dead letter (docs/decisions.md, entry 6).
 DEAD_LETTER_HEADERS = {

@@ -338,6 +338,13 @@ class HubSettings(BaseSettings):
     producer_compression: Literal["none", "gzip", "lz4", "zstd", "snappy"] = Field(
         "none", description="Producer compression codec."
     )
+    encode_workers: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="Worker processes that map, encode and sign connectors' large pages "
+        "while the connectors fetch and publish (0: all in the connector's process).",
+    )
     enable_idempotence: bool = Field(
         False,
         description="Idempotent producer. Only for a real Kafka: the embedded broker "

@@ -11,8 +11,8 @@ from hub.connect.contract import RecordMapper
 from hub.connect.records import CanonicalRecord, NativeRecord
 from hub.errors import MappingError
 from hub.normalise.address import CodeSystem, normalise_address_avro
-from hub.normalise.dates import parse_timestamp, parse_vn_date
-from hub.normalise.identifiers import normalise_legacy_id, normalise_pin
+from hub.normalise.dates import parse_timestamp, vn_date_iso
+from hub.normalise.identifiers import OLD_PROVINCE_CODES, normalise_legacy_id, normalise_pin
 from hub.normalise.names import canonical_name
 
 SOURCE = "population"
@@ -29,56 +29,118 @@ RELATION = {
 STATUS = {"còn sống": "ALIVE", "đã chết": "DECEASED", "mất tích": "MISSING"}
 
 
+def _spellings(table: dict[str, str]) -> dict[str, str]:
+    """``table`` plus the spellings sources use for its labels (``Nam``, ``NỮ``, ``Chủ hộ``).
+
+    Every added key gives what ``table[key.strip().lower()]`` gives, so :func:`_label` can
+    look a label up as it comes and only strip and lower the unusual ones.
+    """
+    variants = (s for key in table for s in (key, key.capitalize(), key.title(), key.upper()))
+    return {s: table[s.strip().lower()] for s in variants if s.strip().lower() in table}
+
+
+_SEX, _MARITAL, _RELATION, _STATUS = map(_spellings, (SEX, MARITAL, RELATION, STATUS))
+
+
+def _present(value: Any, field: str) -> Any:
+    """``value`` unless it is missing (None or empty text)."""
+    if value is None or value == "":
+        raise MappingError(f"{field}: missing")
+    return value
+
+
 def _required(row: dict[str, Any], field: str) -> Any:
+    """``row[field]`` unless it is missing (see :func:`_present`)."""
     value = row.get(field)
     if value is None or value == "":
         raise MappingError(f"{field}: missing")
     return value
 
 
-def _label(table: dict[str, str], row: dict[str, Any], field: str) -> str:
-    value = str(_required(row, field))
+def _label(table: dict[str, str], value: Any, field: str) -> str:
+    """The enum symbol of a label, in any case and with spaces around it."""
+    if type(value) is str:
+        found = table.get(value)
+        if found is not None:
+            return found
+    text = str(_present(value, field))
     try:
-        return table[value.strip().lower()]
+        return table[text.strip().lower()]
     except KeyError:
-        raise MappingError(f"{field}: unknown label {value!r}") from None
+        raise MappingError(f"{field}: unknown label {text!r}") from None
 
 
 def _pin(value: Any, field: str) -> str | None:
+    """A PIN as 12 digits, or None when absent (see :func:`normalise_pin`)."""
+    if (
+        type(value) is str
+        and len(value) == 12
+        and value.isdigit()
+        and value.isascii()
+        and value[:3] in OLD_PROVINCE_CODES
+    ):
+        return value  # normalise_pin's own fast path, without the call
     if value is None or value == "":
         return None
     return normalise_pin(str(value), field=field)
 
 
 def _address(raw: Any, as_of: str, field: str, *, required: bool = False) -> dict[str, Any] | None:
+    """A native address object in canonical form (a new dict for every call)."""
     if not raw:
         if required:
             raise MappingError(f"{field}: missing")
         return None
     if not isinstance(raw, dict):
         raise MappingError(f"{field}: not an object")
-    return normalise_address_avro(
-        str(raw.get("diaChiChiTiet") or ""),
+    get = raw.get
+    text = str(get("diaChiChiTiet") or "")
+    return _copy_address(_old_address(text, get("maTinh"), get("maHuyen"), get("maXa"), as_of))
+
+
+@functools.lru_cache(maxsize=8192)
+def _old_address(text: str, province: Any, district: Any, ward: Any, as_of: str) -> dict[str, Any]:
+    """:func:`normalise_address_avro` for old-list codes, memoised: a household's members
+    share its address, and a citizen's current residence is usually the permanent one.
+
+    The result is shared: hand out only copies (:func:`_copy_address`). Its candidates are
+    a tuple, so the cache holds nothing the garbage collector must keep scanning. Codes
+    other than text or None never reach the cache (they are rejected), so a key never
+    stands for a different input (``1 == True`` would otherwise collide).
+    """
+    address: dict[str, Any] = normalise_address_avro(
+        text,
         code_system=CodeSystem.OLD_63,
         as_of=as_of,
-        province_code=raw.get("maTinh"),
-        district_code=raw.get("maHuyen"),
-        ward_code=raw.get("maXa"),
+        province_code=province,
+        district_code=district,
+        ward_code=ward,
     )
+    address["candidates_2025"] = tuple(address["candidates_2025"])
+    return address
+
+
+def _copy_address(address: dict[str, Any]) -> dict[str, Any]:
+    """A new canonical address from a cached one, its candidates as a new list."""
+    copy = address.copy()
+    copy["candidates_2025"] = [*address["candidates_2025"]]
+    return copy
 
 
 def _province_code(raw: Any) -> str | None:
     """A 2-digit old-list province code as the 3-digit PIN prefix form (``74`` → ``074``)."""
-    if not isinstance(raw, dict) or not raw.get("maTinh"):
+    if not isinstance(raw, dict):
         return None
-    code = str(raw["maTinh"]).strip()
+    value = raw.get("maTinh")
+    if not value:
+        return None
+    code = str(value).strip()
     if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 3):
         raise MappingError(f"maTinh: not a province code: {code!r}")
     return code.zfill(3)
 
 
-def _free_text(row: dict[str, Any], field: str) -> str | None:
-    value = row.get(field)
+def _free_text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value or None
     raise MappingError(f"{field}: expected text, got {type(value).__name__}")
@@ -107,8 +169,9 @@ class PopulationMapper(RecordMapper):
         except (KeyError, TypeError, AttributeError) as exc:
             raise MappingError(f"malformed record: {type(exc).__name__}: {exc}") from exc
 
-    def _meta(self, row: dict[str, Any], record_id: str) -> tuple[dict[str, Any], Any, str]:
-        updated = _timestamp(str(_required(row, "ngayCapNhat")))
+    def _meta(self, row: dict[str, Any], record_id: str) -> tuple[dict[str, Any], Any, str, str]:
+        """The ``meta`` sub-record, the update time, the source version and the as-of date."""
+        updated, as_of = _timestamp(str(_required(row, "ngayCapNhat")))
         version = str(_required(row, "phienBan"))
         meta = {
             "source": SOURCE,
@@ -116,16 +179,17 @@ class PopulationMapper(RecordMapper):
             "source_version": version,
             "updated_at": updated,
         }
-        return meta, updated, version
+        return meta, updated, version, as_of
 
     def _citizen(self, row: dict[str, Any]) -> CanonicalRecord:
+        """Map a ``congdan`` row; fields are read (and rejected) in the order of the value."""
+        get = row.get
         pin = _pin(_required(row, "soDinhDanh"), "soDinhDanh")
         assert pin is not None
-        meta, updated, version = self._meta(row, pin)
-        as_of = updated.date().isoformat()
+        meta, updated, version, as_of = self._meta(row, pin)
         original = str(_required(row, "hoVaTen"))
-        death = row.get("ngayMat")
-        legacy = row.get("soCMND")
+        death = get("ngayMat")
+        legacy = get("soCMND")
         value = {
             "pin": pin,
             "legacy_id_number": normalise_legacy_id(str(legacy), field="soCMND")
@@ -133,44 +197,45 @@ class PopulationMapper(RecordMapper):
             else None,
             "full_name": canonical_name(original, field="hoVaTen"),
             "full_name_original": original,
-            "other_names": [
-                canonical_name(n, field="tenGoiKhac") for n in row.get("tenGoiKhac") or []
-            ],
-            "birth_date": _vn_date(str(_required(row, "ngaySinh")), "ngaySinh"),
-            "sex": _label(SEX, row, "gioiTinh"),
-            "place_of_birth": _free_text(row, "noiSinh"),
-            "birth_registration_province": _province_code(row.get("noiDangKyKhaiSinh")),
-            "native_place": _text(row.get("queQuan")),
-            "ethnicity": _free_text(row, "danToc"),
-            "religion": _free_text(row, "tonGiao"),
-            "nationality": "VN" if row.get("quocTich") in (None, "Việt Nam", "VN") else "XX",
-            "marital_status": _label(MARITAL, row, "tinhTrangHonNhan")
-            if row.get("tinhTrangHonNhan")
+            "other_names": [canonical_name(n, field="tenGoiKhac") for n in other_names]
+            if (other_names := get("tenGoiKhac"))
+            else [],
+            "birth_date": _partial_date(_birth_date(str(_required(row, "ngaySinh")))),
+            "sex": _label(_SEX, get("gioiTinh"), "gioiTinh"),
+            "place_of_birth": _free_text(get("noiSinh"), "noiSinh"),
+            "birth_registration_province": _province_code(get("noiDangKyKhaiSinh")),
+            "native_place": _text(get("queQuan")),
+            "ethnicity": _free_text(get("danToc"), "danToc"),
+            "religion": _free_text(get("tonGiao"), "tonGiao"),
+            "nationality": "VN" if get("quocTich") in (None, "Việt Nam", "VN") else "XX",
+            "marital_status": _label(_MARITAL, marital, "tinhTrangHonNhan")
+            if (marital := get("tinhTrangHonNhan"))
             else "UNKNOWN",
-            "permanent_address": _address(row.get("thuongTru"), as_of, "thuongTru"),
-            "temporary_address": _address(row.get("tamTru"), as_of, "tamTru"),
-            "current_address": _address(row.get("noiOHienTai"), as_of, "noiOHienTai"),
-            "household_id": _free_text(row, "maHoGiaDinh"),
-            "household_head_pin": _pin(row.get("soDinhDanhChuHo"), "soDinhDanhChuHo"),
-            "relationship_to_head": _label(RELATION, row, "quanHeVoiChuHo")
-            if row.get("quanHeVoiChuHo")
+            "permanent_address": _address(get("thuongTru"), as_of, "thuongTru"),
+            "temporary_address": _address(get("tamTru"), as_of, "tamTru"),
+            "current_address": _address(get("noiOHienTai"), as_of, "noiOHienTai"),
+            "household_id": _free_text(get("maHoGiaDinh"), "maHoGiaDinh"),
+            "household_head_pin": _pin(get("soDinhDanhChuHo"), "soDinhDanhChuHo"),
+            "relationship_to_head": _label(_RELATION, relation, "quanHeVoiChuHo")
+            if (relation := get("quanHeVoiChuHo"))
             else None,
-            "father_pin": _pin(row.get("soDinhDanhCha"), "soDinhDanhCha"),
-            "mother_pin": _pin(row.get("soDinhDanhMe"), "soDinhDanhMe"),
-            "spouse_pin": _pin(row.get("soDinhDanhVoChong"), "soDinhDanhVoChong"),
-            "status": _label(STATUS, row, "trangThai"),
-            "date_of_death": _vn_date(str(death), "ngayMat") if death else None,
+            "father_pin": _pin(get("soDinhDanhCha"), "soDinhDanhCha"),
+            "mother_pin": _pin(get("soDinhDanhMe"), "soDinhDanhMe"),
+            "spouse_pin": _pin(get("soDinhDanhVoChong"), "soDinhDanhVoChong"),
+            "status": _label(_STATUS, get("trangThai"), "trangThai"),
+            "date_of_death": _partial_date(_death_date(str(death))) if death else None,
             "meta": meta,
         }
         return CanonicalRecord("citizen", pin, value, version, updated)
 
     def _household(self, row: dict[str, Any]) -> CanonicalRecord:
+        """Map a ``hogiadinh`` row."""
         household_id = str(_required(row, "maHoGiaDinh"))
-        meta, updated, version = self._meta(row, household_id)
+        meta, updated, version, as_of = self._meta(row, household_id)
         members = [
             {
                 "pin": _pin(_required(m, "soDinhDanh"), "thanhVien.soDinhDanh"),
-                "relationship": _label(RELATION, m, "quanHeVoiChuHo"),
+                "relationship": _label(_RELATION, m.get("quanHeVoiChuHo"), "quanHeVoiChuHo"),
             }
             for m in _required(row, "thanhVien")
         ]
@@ -178,27 +243,40 @@ class PopulationMapper(RecordMapper):
             "household_id": household_id,
             "head_pin": _pin(_required(row, "soDinhDanhChuHo"), "soDinhDanhChuHo"),
             "members": members,
-            "address": _address(
-                row.get("diaChi"), updated.date().isoformat(), "diaChi", required=True
-            ),
+            "address": _address(row.get("diaChi"), as_of, "diaChi", required=True),
             "meta": meta,
         }
         return CanonicalRecord("household", household_id, value, version, updated)
 
 
 @functools.lru_cache(maxsize=1024)
-def _timestamp(text: str) -> datetime:
-    """Source update times repeat across records of one load: parse each once."""
-    return parse_timestamp(text, field="ngayCapNhat")
+def _timestamp(text: str) -> tuple[datetime, str]:
+    """``ngayCapNhat`` in UTC and its date (the as-of date of addresses).
+
+    Source update times repeat across records of one load: each is parsed once.
+    """
+    updated = parse_timestamp(text, field="ngayCapNhat")
+    return updated, updated.date().isoformat()
 
 
 @functools.lru_cache(maxsize=65_536)
-def _vn_date_cached(text: str, field: str) -> tuple[str, str]:
-    value = parse_vn_date(text, field=field)
-    return value.iso, value.precision.value
+def _birth_date(text: str) -> tuple[str, str]:
+    """``ngaySinh`` as (ISO date, precision); birth dates repeat, so each is parsed once."""
+    return _date_parts(text, "ngaySinh")
 
 
-def _vn_date(text: str, field: str) -> dict[str, str]:
-    """A ``dd/mm/yyyy`` (or coarser) date as the canonical ``PartialDate`` dict."""
-    iso, precision = _vn_date_cached(text, field)
-    return {"iso": iso, "precision": precision}
+@functools.lru_cache(maxsize=4096)
+def _death_date(text: str) -> tuple[str, str]:
+    """``ngayMat`` as (ISO date, precision)."""
+    return _date_parts(text, "ngayMat")
+
+
+def _date_parts(text: str, field: str) -> tuple[str, str]:
+    """A ``dd/mm/yyyy`` (or coarser) date as (ISO date, precision)."""
+    iso, precision = vn_date_iso(text, field=field)
+    return iso, precision.value
+
+
+def _partial_date(parts: tuple[str, str]) -> dict[str, str]:
+    """The canonical ``PartialDate`` dict, new for every record."""
+    return {"iso": parts[0], "precision": parts[1]}

@@ -19,6 +19,8 @@ from typing import Any, cast
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError, validate
 
+from hub.codec.compiled import compile_encoder
+from hub.codec.diagnose import diagnose
 from hub.codec.schema_store import SchemaStore, SchemaVersion
 from hub.errors import SchemaError, SchemaValidationError
 
@@ -49,9 +51,16 @@ class SingleObjectFraming:
 class AvroCodec:
     """Encode and decode one entity's canonical records.
 
-    The writer is strict: a record with a missing or extra field, a wrong type or an
-    unknown enum symbol raises :class:`SchemaValidationError` naming the field, so that
-    validation and encoding are one pass.
+    The writer is strict: a record with a missing or extra field, a wrong type, an int
+    out of range or an unknown enum symbol raises :class:`SchemaValidationError` naming
+    the field, so that validation and encoding are one pass. A record is valid when both
+    fastavro's strict writer and its strict validator accept it; the bytes are fastavro's.
+
+    Records are written by an encoder compiled from the schema
+    (:mod:`hub.codec.compiled`, several times faster than fastavro), which accepts only
+    exactly typed values it is sure of; any other record, invalid ones included, is
+    written again by fastavro, which decides. A schema the compiler does not handle is
+    written by fastavro alone.
 
     Args:
         schema: the schema to write with (the entity's current schema).
@@ -62,6 +71,16 @@ class AvroCodec:
         self._parsed = schema.parsed
         self._header = SingleObjectFraming.header(schema)
         self._named_unions = schema.nullable_records
+        self._compiled = compile_encoder(self._parsed, self._header)
+
+    def __reduce__(self) -> tuple[type[AvroCodec], tuple[SchemaVersion]]:
+        # the compiled encoder is generated code: rebuild it rather than pickle it
+        return (AvroCodec, (self.schema,))
+
+    @property
+    def compiled(self) -> bool:
+        """Whether records are written by the compiled encoder (else by fastavro)."""
+        return self._compiled is not None
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
         """Validate and encode ``record``, returning the framed bytes.
@@ -69,8 +88,23 @@ class AvroCodec:
         Raises:
             SchemaValidationError: the record does not satisfy the schema.
         """
+        if self._compiled is not None:
+            try:
+                return self._compiled(record)
+            except Exception:  # outside the fast path (maybe invalid): fastavro decides
+                pass
+        return self.encode_with_fastavro(record)
+
+    def encode_with_fastavro(self, record: Mapping[str, Any]) -> bytes:
+        """:meth:`encode` by fastavro alone: its strict writer, then its strict validator
+        (the writer lets an int out of range or a non-bool boolean through).
+
+        Raises:
+            SchemaValidationError: the record does not satisfy the schema.
+        """
         buffer = io.BytesIO()
         buffer.write(self._header)
+        original = record
         if self._named_unions:
             record = dict(record)
             for field, type_name in self._named_unions:
@@ -80,19 +114,34 @@ class AvroCodec:
         try:
             schemaless_writer(buffer, self._parsed, record, strict=True)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise SchemaValidationError(self._explain(record, exc)) from exc
+            raise SchemaValidationError(self._explain(original, exc)) from exc
+        try:
+            valid = validate(original, self._parsed, raise_errors=False, strict=True)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise SchemaValidationError(self._explain(original, exc)) from exc
+        if not valid:  # the validator names the field only when asked to raise (slow)
+            invalid = ValueError("record does not satisfy the schema")
+            raise SchemaValidationError(self._explain(original, invalid))
         return buffer.getvalue()
 
     def _explain(self, record: Mapping[str, Any], exc: Exception) -> str:
-        """A reason naming the offending field (fastavro's writer does not always)."""
+        """A reason naming the offending field (fastavro's messages do not always)."""
         try:
-            validate(record, self._parsed, raise_errors=True, strict=True)
-        except ValidationError as detail:
-            reason = "; ".join(str(e) for e in detail.errors) or str(detail)
-        except Exception:
-            reason = str(exc)
-        else:
-            reason = str(exc)
+            reason = diagnose(self._parsed, record)
+        except Exception:  # a reason is a nicety: never fail on the error path
+            reason = None
+        if reason is None:
+            try:
+                validate(record, self._parsed, raise_errors=True, strict=True)
+            except ValidationError as detail:
+                reason = "; ".join(str(e) for e in detail.errors) or str(detail)
+            except Exception:
+                reason = str(exc)
+            else:
+                reason = str(exc)
+        return self._reason(reason)
+
+    def _reason(self, reason: str) -> str:
         return f"{self.schema.full_name}: {reason}".replace("\n", " ")[:2000]
 
     def decode(self, payload: bytes) -> dict[str, Any]:

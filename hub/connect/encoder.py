@@ -24,7 +24,7 @@ from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
 from hub.errors import RecordError
-from hub.trust.signing import RecordSigner
+from hub.trust.signing import RecordSigner, SigningItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,7 @@ class PageEncoder:
         correlation = uuid.uuid4().hex.encode()
         common = [(h.SOURCE, self._source), (h.EXTRACTED_AT, extracted)]
         iso_of: dict[datetime, bytes] = {}  # update times repeat within a page
+        signed: list[SigningItem] = []
         for native in records:
             try:
                 canonical = self.mapper.map(stream, native)
@@ -123,10 +124,11 @@ class PageEncoder:
                 if record.headers:
                     headers.extend((k, v.encode()) for k, v in record.headers.items())
                 key = record.key.encode()
-                headers.extend(self.signer.signature_headers(key, value, headers))
+                signed.append((key, value, headers))
                 out.messages.append(OutgoingMessage(topic, key, value, headers))
                 out.written[topic] = out.written.get(topic, 0) + 1
                 out.published += 1
+        self.signer.sign_batch(signed)  # appends to the headers of each message, in place
         return out
 
     def _encode_value(self, record: CanonicalRecord) -> bytes | None:

@@ -1,6 +1,6 @@
 """Kafka header names carried by every canonical record and dead letter (DESIGN decision 5).
 
-``hub.signature`` and ``hub.key_id`` are reserved for signed records.
+``hub.signature``, ``hub.key_id`` and ``hub.signature_path`` are reserved for signed records.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ SOURCE_UPDATED_AT = "hub.source_updated_at"
 CORRELATION_ID = "hub.correlation_id"
 SIGNATURE = "hub.signature"
 KEY_ID = "hub.key_id"
+SIGNATURE_PATH = "hub.signature_path"
 # dead letters
 ERROR = "hub.error"
 ERROR_CLASS = "hub.error_class"

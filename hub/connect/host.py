@@ -29,6 +29,7 @@ from hub.codec import SchemaStore
 from hub.config import HubSettings
 from hub.connect.contract import ConnectorSpec
 from hub.connect.cursor_store import KafkaCursorStore
+from hub.connect.encoder_pool import EncodingPool
 from hub.connect.publisher import BatchPublisher
 from hub.connect.runtime import BrokerGuard, ConnectorRuntime, RuntimeOptions, StreamStats
 from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
@@ -70,6 +71,7 @@ class ConnectorHost(BrokerGuard):
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **settings.producer_kwargs())
         self.publisher = BatchPublisher(self.producer)
         self.cursors = KafkaCursorStore(self.producer, bootstrap, settings, self.topics.offsets())
+        self.encoding = EncodingPool.shared(settings.encode_workers)
         self.generation = 0
         self._prepared: dict[str, TopicSpec] = {}
         self._cluster_id: str | None = None
@@ -168,6 +170,7 @@ class ConnectorHost(BrokerGuard):
             options=job.runtime,
             signer=self.signer(job.spec.name),
             guard=self,
+            encoding=self.encoding,
         )
 
     def signer(self, source: str) -> RecordSigner:

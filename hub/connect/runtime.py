@@ -1,10 +1,13 @@
 """The connector runtime: pull pages, map, validate and encode, publish, commit the cursor.
 
-Per stream, a loop fetches a page (through :class:`ResilientFetcher`), turns it into
-Kafka messages (canonical records and dead letters) and submits them with the batch
-publisher. Up to ``max_in_flight`` pages may await acknowledgement while the next one is
-fetched and encoded; cursors are committed strictly in page order, each only after its
-page and all earlier ones were acknowledged.
+Per stream, a loop fetches a page (through :class:`ResilientFetcher`), has it turned into
+Kafka messages (canonical records and dead letters; in worker processes when the host
+gave an :class:`~hub.connect.encoder_pool.EncodingPool` and the page is large, while the
+next page is fetched) and submits them, in page order, with the batch publisher. Up to
+``max_in_flight`` pages may await acknowledgement while the next one is fetched and
+encoded; cursors are committed strictly in page order, each only after its page and all
+earlier ones were acknowledged, one commit in flight at a time
+(:class:`~hub.connect.committer.CursorCommitter`), and all of them before a stream ends.
 
 A broker failure stops a single run (``follow=False``): the cursor stays at the last
 acknowledged page. A following runtime waits it out instead, through its
@@ -28,9 +31,11 @@ from aiokafka import errors as kafka
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.codec import SchemaStore
+from hub.connect.committer import CursorCommitter
 from hub.connect.contract import ConnectorSpec, RecordMapper, SourceAdapter, StreamSpec
 from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder import EncodedPage, PageEncoder
+from hub.connect.encoder_pool import EncodingPool, PageEncoding, recipe_for
 from hub.connect.fetcher import ResilientFetcher
 from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, Page
@@ -131,6 +136,7 @@ class ConnectorRuntime:
         options: runtime options.
         signer: signs every record with the source's key (loaded once, at start).
         guard: waits out broker failures when following (default: pause and retry).
+        encoding: worker processes to encode large pages in (default: encode inline).
     """
 
     def __init__(
@@ -147,6 +153,7 @@ class ConnectorRuntime:
         options: RuntimeOptions | None = None,
         signer: RecordSigner,
         guard: BrokerGuard | None = None,
+        encoding: EncodingPool | None = None,
     ) -> None:
         self.spec = spec
         self.adapter = adapter
@@ -163,7 +170,11 @@ class ConnectorRuntime:
         self._committed: set[str] = set()
         #: the guard's generation when the current cycle began.
         self._generation = self.guard.generation
-        self._encoder = PageEncoder(spec, mapper, schemas, topics, signer)
+        self._encoding = PageEncoding(
+            PageEncoder(spec, mapper, schemas, topics, signer),
+            recipe_for(spec, mapper, schemas, topics, signer),
+            encoding,
+        )
         self._fetcher = ResilientFetcher(
             adapter,
             metrics,
@@ -260,7 +271,10 @@ class ConnectorRuntime:
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",
         )  # fmt: skip
+        # pages being encoded (in worker processes, or done at once), in source order
+        encoding: deque[tuple[asyncio.Future[EncodedPage], Cursor, float]] = deque()
         in_flight: deque[tuple[asyncio.Task[None], Cursor, float]] = deque()
+        committer = CursorCommitter(lambda newest: self._commit(stream, newest))
         polled = self.metrics.hub.records_polled.labels(self.spec.name, stream.name)
         try:
             while not stop.is_set():
@@ -270,19 +284,36 @@ class ConnectorRuntime:
                     break
                 polled.inc(len(page.records))
                 self.stats.pulled += len(page.records)
-                encoded = self._encoder.encode(stream.name, page.records, cursor)
-                self._report_rejections(stream, encoded)
-                acked = await self.publisher.publish(encoded.messages)
-                accounted = asyncio.ensure_future(self._account(acked, encoded))
-                in_flight.append((accounted, page.cursor, fetched_at))
+                encoded = self._encoding.submit(stream.name, page.records, cursor)
+                encoding.append((encoded, page.cursor, fetched_at))
                 cursor = page.cursor
-                await self._commit_done(stream, in_flight, keep=self.options.max_in_flight - 1)
+                while encoding and (
+                    len(encoding) > self._encoding.parallel or encoding[0][0].done()
+                ):
+                    await self._publish(stream, encoding.popleft(), in_flight)
+                await self._commit_done(in_flight, committer, keep=self.options.max_in_flight - 1)
                 if not page.has_more:
                     break
-            await self._commit_done(stream, in_flight, keep=0)
+            while encoding:  # pages fetched before a stop are published and committed too
+                await self._publish(stream, encoding.popleft(), in_flight)
+            await self._commit_done(in_flight, committer, keep=0)
         finally:
-            for pending, _, _ in in_flight:  # only after a failure or cancellation
-                pending.cancel()
+            for pending in [f for f, _, _ in encoding] + [t for t, _, _ in in_flight]:
+                pending.cancel()  # only after a failure or a cancellation
+            committer.cancel()
+
+    async def _publish(
+        self,
+        stream: StreamSpec,
+        page: tuple[asyncio.Future[EncodedPage], Cursor, float],
+        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]],
+    ) -> None:
+        """Publish an encoded page; it joins the pages awaiting acknowledgement."""
+        encoding, cursor, fetched_at = page
+        encoded = await encoding
+        self._report_rejections(stream, encoded)
+        acked = await self.publisher.publish(encoded.messages)
+        in_flight.append((asyncio.ensure_future(self._account(acked, encoded)), cursor, fetched_at))
 
     async def _fetch_unless_stopped(
         self, stream: str, cursor: Cursor | None, stop: asyncio.Event
@@ -316,11 +347,12 @@ class ConnectorRuntime:
 
     async def _commit_done(
         self,
-        stream: StreamSpec,
         in_flight: deque[tuple[asyncio.Task[None], Cursor, float]],
+        committer: CursorCommitter,
         keep: int,
     ) -> None:
-        """Await the oldest pages until at most ``keep`` remain; commit the newest cursor."""
+        """Await the oldest pages until at most ``keep`` remain; commit the newest cursor
+        (in the background; with ``keep`` 0, wait until every cursor is committed)."""
         newest: Cursor | None = None
         while len(in_flight) > keep:
             acked, cursor, fetched_at = in_flight.popleft()
@@ -330,20 +362,26 @@ class ConnectorRuntime:
             )
             newest = cursor
         if newest is not None:
-            if self.guard.generation != self._generation:
-                raise BrokerLostError("the broker lost its data while this cycle ran")
-            began = time.perf_counter()
-            try:
-                await self.cursors.commit(self.spec.name, stream.name, newest)
-            except Exception:
-                self.metrics.hub.offset_commit_failures.labels(self.spec.name).inc()
-                raise
-            if self.guard.generation != self._generation:  # it may have gone to the new one
-                raise BrokerLostError("the broker lost its data while a cursor was committed")
-            self._committed.add(stream.name)
-            self.metrics.hub.offset_commit_seconds.labels(self.spec.name).observe(
-                time.perf_counter() - began
-            )
+            committer.offer(newest)
+        if keep == 0:
+            await committer.flush()
+
+    async def _commit(self, stream: StreamSpec, cursor: Cursor) -> None:
+        """Write ``stream``'s cursor, unless the broker lost its data since the cycle began."""
+        if self.guard.generation != self._generation:
+            raise BrokerLostError("the broker lost its data while this cycle ran")
+        began = time.perf_counter()
+        try:
+            await self.cursors.commit(self.spec.name, stream.name, cursor)
+        except Exception:
+            self.metrics.hub.offset_commit_failures.labels(self.spec.name).inc()
+            raise
+        if self.guard.generation != self._generation:  # it may have gone to the new one
+            raise BrokerLostError("the broker lost its data while a cursor was committed")
+        self._committed.add(stream.name)
+        self.metrics.hub.offset_commit_seconds.labels(self.spec.name).observe(
+            time.perf_counter() - began
+        )
 
     def _report_rejections(self, stream: StreamSpec, encoded: EncodedPage) -> None:
         for rejection in encoded.rejections:

@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.codec import SchemaStore
 from hub.config import HubSettings
-from hub.connect.publisher import partition_for
+from hub.connect.partitioning import partition_for
 from hub.connect.registry import discover
 from hub.connect.topics import TopicNames
 from hub.crosscheck import faust_transport

@@ -107,7 +107,7 @@ class Materialiser:
         if settings.trust().verify_signatures:
             metrics = metrics or HubMetrics(CollectorRegistry())
             self.screen = RecordScreen(bootstrap, settings, self.topics, metrics)
-            self.screen.start()  # its worker processes start now, ready for the first batch
+            self.screen.start()  # its worker processes, if any, start now
         #: ``time.perf_counter()`` when the first record arrived, and when caught up.
         self.first_record_at: float | None = None
         self.caught_up_at: float | None = None
@@ -310,9 +310,9 @@ class Materialiser:
     ) -> tuple[list[KeptRecord], dict[tuple[str, int], int]]:
         """Apply the authentic records of ``batch``; the changes kept and the next offsets.
 
-        Chunk by chunk, in order, records are decoded while the screen's workers verify
-        them, then kept when authentic; refused records are dead-lettered before the
-        offsets move past them.
+        Chunk by chunk, in order, records are decoded (while the screen's workers, if
+        any, verify them), then kept when authentic; refused records are dead-lettered
+        before the offsets move past them.
         """
         kept: list[KeptRecord] = []
         records = [record for part in batch.values() for record in part]
@@ -323,7 +323,7 @@ class Materialiser:
             chunks = self.screen.submit(records)
             try:
                 for chunk, verdicts in chunks:
-                    rows = [self._decode(record) for record in chunk]  # while the pool verifies
+                    rows = [self._decode(record) for record in chunk]  # while a pool verifies
                     for record, row, refusal in zip(chunk, rows, await verdicts, strict=True):
                         if refusal is not None:
                             refused.append((record, refusal))

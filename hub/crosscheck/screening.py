@@ -1,8 +1,9 @@
 """Refusing records whose signature is missing or bad before they become evidence.
 
 The cross-check's :class:`~hub.crosscheck.materialise.Materialiser` passes every batch
-it reads through a :class:`RecordScreen`: signatures are checked in a small worker pool
-(:class:`~hub.trust.batch.BatchVerifier`), and each refused record is
+it reads through a :class:`RecordScreen`: signatures are checked by a
+:class:`~hub.trust.batch.BatchVerifier` (inline: one Ed25519 verification per group of
+records, 6 to 8 µs of hashing per record), and each refused record is
 
 - left out of the evidence tables;
 - dead-lettered to ``<prefix>crosscheck.dlq`` (:func:`refused_topic`): the original key,
@@ -69,7 +70,7 @@ class RecordScreen:
         topics: the topics the consumer reads (their sources label the metric).
         metrics: where ``hub_records_refused_total`` is counted.
         consumer: the consumer label.
-        verifier: the verifier to use (default: a pool of two worker processes).
+        verifier: the verifier to use (default: one that verifies inline).
     """
 
     def __init__(
@@ -106,11 +107,11 @@ class RecordScreen:
         self.refused = 0
 
     def start(self) -> None:
-        """Start the verifier's workers now (they take about a second to start)."""
+        """Start the verifier's workers now, if it has any (they take about a second)."""
         self.verifier.start()
 
     async def ready(self) -> None:
-        """Start the verifier's workers if they are not running, and wait for them."""
+        """Start the verifier's workers if it has any, and wait for them."""
         await self.verifier.ready()
 
     def submit(

@@ -172,12 +172,21 @@ def normalise_address_avro(
     """
     if not isinstance(raw, str):
         raise NormaliseError(f"expected text, got {type(raw).__name__}", field="raw")
-    units = AdminUnits.load()
-    hint = raw if isinstance(ward_code, str) and units.is_split(ward_code) else None
+    hint = raw if isinstance(ward_code, str) and _is_split(ward_code) else None
     template, candidates = _avro_template(
         code_system, province_code, district_code, ward_code, hint
     )
-    return {**template, "raw": raw, "as_of": _check_as_of(as_of), "candidates_2025": [*candidates]}
+    address = template.copy()  # the keys in Avro order; fill in the per-call values
+    address["raw"] = raw
+    address["as_of"] = _check_as_of(as_of)
+    address["candidates_2025"] = [*candidates]
+    return address
+
+
+@functools.lru_cache(maxsize=16_384)
+def _is_split(ward_code: str) -> bool:
+    """:meth:`AdminUnits.is_split` over the vendored tables, memoised per ward code."""
+    return AdminUnits.load().is_split(ward_code)
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -27,6 +27,7 @@ __all__ = [
     "PartialDate",
     "parse_timestamp",
     "parse_vn_date",
+    "vn_date_iso",
 ]
 
 VN_TZ = datetime.timezone(datetime.timedelta(hours=7), "ICT")
@@ -205,6 +206,8 @@ def parse_vn_date(text: str, *, field: str | None = None) -> PartialDate:
         NormaliseError: any other shape, or a date that does not exist.
     """
     value = text.strip()
+    if usual := _usual_date(value):
+        return PartialDate(*usual)
     if found := _DAY_FIRST.fullmatch(value):
         month, day = _unknown_zero(found.group(3), found.group(1))
         return _build(found.group(4), month, day, field)
@@ -219,6 +222,38 @@ def parse_vn_date(text: str, *, field: str | None = None) -> PartialDate:
     raise NormaliseError(
         "not a date (dd/mm/yyyy, mm/yyyy, yyyy, yyyy-mm-dd or yyyymmdd)", field=field
     )
+
+
+def vn_date_iso(text: str, *, field: str | None = None) -> tuple[str, DatePrecision]:
+    """Return the ISO form and precision of :func:`parse_vn_date`'s date.
+
+    The hot path of the mappers: the usual ``dd/mm/yyyy`` is checked and formatted
+    without building a :class:`PartialDate`.
+
+    Raises:
+        NormaliseError: as :func:`parse_vn_date`.
+    """
+    if usual := _usual_date(text):
+        year, month, day = usual
+        return f"{year:04d}-{month:02d}-{day:02d}", DatePrecision.DAY
+    value = parse_vn_date(text, field=field)
+    return value.iso, value.precision
+
+
+def _usual_date(text: str) -> tuple[int, int, int] | None:
+    """Return (year, month, day) if ``text`` is a real date written ``dd/mm/yyyy`` with
+    ASCII digits and a known (non-zero) day and month; None for anything else."""
+    if not isinstance(text, str) or len(text) != 10 or text[2] != "/" or text[5] != "/":
+        return None
+    if not text.isascii():
+        return None
+    day, month, year = text[:2], text[3:5], text[6:]
+    if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        return None
+    d, m, y = int(day), int(month), int(year)
+    if MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12 and 1 <= d <= _days_in_month(y, m):
+        return y, m, d
+    return None
 
 
 def parse_timestamp(text: str, *, field: str | None = "timestamp") -> datetime.datetime:

@@ -65,6 +65,8 @@ def _compact(text: str) -> str:
 
 def _digits_of_length(text: str, length: int, field: str, what: str) -> str:
     """Return ``text`` without whitespace if it is exactly ``length`` ASCII digits."""
+    if type(text) is str and len(text) == length and text.isdigit() and text.isascii():
+        return text  # already compact: the usual case, without the two regex passes
     value = _compact(text)
     if len(value) != length or not _DIGITS.fullmatch(value):
         raise NormaliseError(f"{what} must be exactly {length} digits", field=field)

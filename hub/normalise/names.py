@@ -14,7 +14,8 @@ new-style (``hoà``, ``thuỷ``, ``khoẻ``) tone placement. The comparison poli
 :func:`strip_diacritics` maps it explicitly, and a match key keeps it distinct from ``d``.
 
 These functions run once per record at tens of thousands of records per second; the only
-cache is a bounded one over single words, which repeat heavily in names.
+caches are bounded ones over whole names (:func:`canonical_name`) and over single words,
+which repeat heavily in names.
 """
 
 from __future__ import annotations
@@ -94,7 +95,6 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-@functools.lru_cache(maxsize=32_768)
 def canonical_name(raw: str, *, field: str = "name") -> str:
     """Return the display form of a name: NFC, single spaces, each word capitalised.
 
@@ -112,20 +112,61 @@ def canonical_name(raw: str, *, field: str = "name") -> str:
     Raises:
         NormaliseError: the name is blank or contains digits or control characters.
     """
+    name, problem = _canonical_name(raw)
+    if problem is not None:
+        raise NormaliseError(problem, field=field)
+    return name
+
+
+@functools.lru_cache(maxsize=32_768)
+def _canonical_name(raw: str) -> tuple[str, str | None]:
+    """:func:`canonical_name` as ``(name, None)``, or ``("", why the name is rejected)``.
+
+    Memoised on the text alone (not the field), which makes the lookup cheap.
+    """
     if _SEPARATOR_CONTROLS.search(raw):
-        raise NormaliseError("name contains control characters", field=field)
+        return "", "name contains control characters"
     text = _collapse(unicodedata.normalize("NFC", raw))
     if not text:
-        raise NormaliseError("name is empty", field=field)
+        return "", "name is empty"
     if not text.replace(" ", "").isalpha():
         for char in text:
             category = unicodedata.category(char)
             if category[0] == "N":
-                raise NormaliseError("name contains digits", field=field)
+                return "", "name contains digits"
             if category[0] == "C":
-                raise NormaliseError("name contains control characters", field=field)
-    titled = _WORD_START.sub(lambda m: m.group().title(), text.lower())
-    return unicodedata.normalize("NFC", titled)
+                return "", "name contains control characters"
+    return unicodedata.normalize("NFC", _capitalise_words(text.lower())), None
+
+
+def _capitalise_words(text: str) -> str:
+    """Title-case the first letter of each word and of each part after ``-``, ``'``, ``’``, ``ʼ``.
+
+    ``text`` has single spaces between words. Names without those separators (nearly
+    all) are done word by word through a cache, about twice as fast as running
+    :data:`_WORD_START` over the whole name.
+    """
+    if "-" in text or "'" in text or "’" in text or "ʼ" in text:
+        return _WORD_START.sub(_title_match, text)
+    return " ".join(map(_capitalised_word, text.split(" ")))
+
+
+@functools.lru_cache(maxsize=8192)
+def _capitalised_word(word: str) -> str:
+    """Title-case the first character of a non-empty word if it is a letter.
+
+    A letter is what :data:`_WORD_START`'s ``[^\\W\\d_]`` matches: alphanumeric but
+    not a decimal digit.
+    """
+    first = word[0]
+    if first.isalnum() and not first.isdecimal():
+        return first.title() + word[1:]
+    return word
+
+
+def _title_match(match: re.Match[str]) -> str:
+    """Title-case the letter a :data:`_WORD_START` match found."""
+    return match.group().title()
 
 
 def _tone_position(base: str) -> int | None:

@@ -173,7 +173,7 @@ async def test_an_older_version_never_overwrites_a_newer_one(
             value["address"] = _address()
             headers = [("hub.source", b"population"), ("hub.source_version", version.encode())]
             encoded = codec.encode(value)
-            headers += signer.signature_headers(b"74000000001", encoded, headers)
+            signer.sign_batch([(b"74000000001", encoded, headers)])
             await producer.send_and_wait(topic, encoded, key=b"74000000001",
                                          headers=headers)  # fmt: skip
     finally:

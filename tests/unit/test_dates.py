@@ -18,6 +18,7 @@ from hub.normalise.dates import (
     PartialDate,
     parse_timestamp,
     parse_vn_date,
+    vn_date_iso,
 )
 
 
@@ -207,3 +208,16 @@ def test_parse_timestamp_only_raises_normalise_error(text: str) -> None:
     except NormaliseError:
         return
     assert result.tzinfo is datetime.UTC
+
+
+@given(st.text(max_size=14) | st.dates().map(lambda d: d.strftime("%d/%m/%Y")))
+def test_vn_date_iso_agrees_with_parse_vn_date(text: str) -> None:
+    """The mappers' fast path gives parse_vn_date's answer, or its error, for any text."""
+    try:
+        expected = parse_vn_date(text, field="ngaySinh")
+    except NormaliseError as error:
+        with pytest.raises(NormaliseError) as raised:
+            vn_date_iso(text, field="ngaySinh")
+        assert str(raised.value) == str(error)
+    else:
+        assert vn_date_iso(text, field="ngaySinh") == (expected.iso, expected.precision)

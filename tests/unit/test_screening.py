@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +33,8 @@ class _Record:
 def _signed(signer: RecordSigner, n: int) -> _Record:
     key, value = f"{n:012d}".encode(), b"\xc3\x01payload-%d" % n
     headers = [(h.SOURCE, b"population"), (h.SOURCE_VERSION, b"1")]
-    return _Record("t.population.citizen", key, value,
-                   headers + signer.signature_headers(key, value, headers))  # fmt: skip
+    signer.sign_batch([(key, value, headers)])
+    return _Record("t.population.citizen", key, value, headers)
 
 
 def _screen(keys: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[RecordScreen, HubMetrics]:
@@ -88,42 +83,3 @@ def test_a_rotated_key_is_trusted_once_its_public_key_appears(
     assert asyncio.run(_refusals(screen, records)) == [None, Refusal.UNKNOWN_KEY]
     (keys / new_pair.public_path.name).write_bytes(new_pair.public_path.read_bytes())  # ...here
     assert asyncio.run(_refusals(screen, records)) == [None, None]
-
-
-_ORPHAN_SCRIPT = """
-import asyncio, os, signal, sys
-from hub.trust.batch import BatchVerifier
-
-async def main():
-    verifier = BatchVerifier({}, workers=2)
-    await verifier.ready()
-    print(" ".join(str(p) for p in verifier._executor._processes), flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-if __name__ == "__main__":
-    asyncio.run(main())
-"""
-
-
-def test_verification_workers_exit_when_their_consumer_is_killed(tmp_path: Path) -> None:
-    """A SIGKILLed consumer leaves no verification worker behind."""
-    script = tmp_path / "consumer.py"
-    script.write_text(_ORPHAN_SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == -signal.SIGKILL
-    workers = [int(p) for p in done.stdout.split()]
-    assert len(workers) == 2
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in workers):
-        time.sleep(0.2)
-    assert not any(_alive(p) for p in workers)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

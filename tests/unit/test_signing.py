@@ -1,4 +1,7 @@
-"""Record signatures: what they cover, and every way a record is refused."""
+"""Record signatures: what they cover, and every way a record is refused.
+
+Groups of several records, Merkle paths and the verifier's cache: ``test_batch_signing.py``.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +50,15 @@ def verifier(keys: KeyStore) -> RecordVerifier:
 def signed(
     signer: RecordSigner, key: bytes | None, value: bytes | None, source: bytes = b"population"
 ) -> Headers:
-    """The headers of a record as a connector publishes it, signature included."""
-    headers: Headers = [
+    """The headers of a record signed alone (a group of one), signature included."""
+    headers = unsigned(source)
+    signer.sign_batch([(key, value, headers)])
+    return headers
+
+
+def unsigned(source: bytes = b"population") -> Headers:
+    """The headers of a record as a connector publishes it, before signing."""
+    return [
         (h.MESSAGE_ID, os.urandom(16).hex().encode()),
         (h.SOURCE, source),
         (h.EXTRACTED_AT, b"2026-11-27T06:00:00.000+00:00"),
@@ -57,7 +67,6 @@ def signed(
         (h.SOURCE_UPDATED_AT, b"2026-11-01T00:00:00+00:00"),
         (h.CORRELATION_ID, b"c0ffee"),
     ]
-    return headers + signer.signature_headers(key, value, headers)
 
 
 def flip(data: bytes, at: int) -> bytes:
@@ -88,6 +97,7 @@ def test_a_signed_record_verifies(
     assert verifier.check(KEY, VALUE, headers) is None
     assert dict(headers)[h.KEY_ID] == population_signer.key_id.encode()
     assert len(dict(headers)[h.SIGNATURE]) == 86  # 64 bytes, base64url without padding
+    assert dict(headers)[h.SIGNATURE_PATH] == b""  # a group of one: the leaf is the root
 
 
 def test_flipping_any_byte_of_the_value_is_detected(
@@ -160,7 +170,9 @@ def test_unsigned_headers_may_change(
     assert verifier.check(KEY, VALUE, retimed) is None
 
 
-@pytest.mark.parametrize("missing", [(h.SIGNATURE,), (h.KEY_ID,), (h.SIGNATURE, h.KEY_ID)])
+@pytest.mark.parametrize(
+    "missing", [(h.SIGNATURE,), (h.KEY_ID,), (h.SIGNATURE_PATH,), (h.SIGNATURE, h.KEY_ID)]
+)
 def test_a_record_without_its_signature_headers_is_refused(
     missing: Sequence[str], population_signer: RecordSigner, verifier: RecordVerifier
 ) -> None:
@@ -239,6 +251,7 @@ def test_the_encoder_signs_every_record_tombstones_too(
     encoder = PageEncoder(spec, PopulationMapper(), schemas, TopicNames("t."), signer)
     page = encoder.encode("citizens", _population_page(20), None)
     assert page.published == len(page.messages) == 20
+    assert len({dict(m.headers)[h.SIGNATURE] for m in page.messages}) == 1  # one group
     for message in page.messages:
         assert message.value is not None
         assert verifier.check(message.key, message.value, message.headers) is None
@@ -257,7 +270,8 @@ def test_the_batch_verifier_in_worker_processes_agrees_with_inline(
     items = []
     for n in range(60):
         key, value = f"{n:012d}".encode(), os.urandom(64)
-        items.append((key, value, signed(population_signer, key, value)))
+        items.append((key, value, unsigned()))
+    population_signer.sign_batch(items)  # one group: the workers verify its root once each
     items[7] = (items[7][0], flip(items[7][1], 3), items[7][2])  # one flipped byte
     items[41] = (items[41][0], items[41][1], replaced(items[41][2], h.SIGNATURE, None))
     expected: list[Refusal | None] = [None] * 60
