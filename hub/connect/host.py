@@ -3,7 +3,7 @@
 A host owns the Kafka clients that its connectors share, creates the topics they need
 (canonical, dead-letter, offsets) and runs connectors concurrently.
 
-It is also its runtimes' :class:`~hub.connect.runtime.BrokerGuard`. A following runtime
+It is also its runtimes' :class:`~hub.connect.broker_guard.BrokerGuard`. A following runtime
 that meets a broker failure asks the host to recover: the host waits until the broker
 answers, and when the broker lost its data (a runtime saw its committed cursor vanish or
 the offsets topic go back, or the cluster id changed) it bumps its generation, so that
@@ -27,11 +27,12 @@ from aiokafka.errors import KafkaError
 
 from hub.codec import SchemaStore
 from hub.config import HubSettings
+from hub.connect.broker_guard import BrokerGuard
 from hub.connect.contract import ConnectorSpec
 from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder_pool import EncodingPool
 from hub.connect.publisher import BatchPublisher
-from hub.connect.runtime import BrokerGuard, ConnectorRuntime, RuntimeOptions, StreamStats
+from hub.connect.runtime import ConnectorRuntime, RuntimeOptions, StreamStats
 from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
 from hub.errors import BrokerError
 from hub.metrics import HubMetrics
@@ -123,7 +124,7 @@ class ConnectorHost(BrokerGuard):
         """Wait until the broker answers, re-creating the topics if it lost its data.
 
         Returns whether the broker lost its data since generation ``since`` (see
-        :class:`~hub.connect.runtime.BrokerGuard`); gives up quietly when ``stop`` is set.
+        :class:`~hub.connect.broker_guard.BrokerGuard`); gives up quietly when ``stop`` is set.
         """
         async with self._recovering:
             handled = since != self.generation  # another runtime recovered from this loss

@@ -12,7 +12,7 @@ from aiokafka.errors import (
     UnknownError,
 )
 
-from hub.connect.runtime import is_broker_failure
+from hub.connect.broker_guard import is_broker_failure
 from hub.errors import BrokerLostError, PublishError, RetriableSourceError
 from hub.province.faults import FaultInjector, FaultKind, FaultPlan
 
