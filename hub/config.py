@@ -98,21 +98,9 @@ class KafkaSecurity(BaseSettings):
                         field=_env(name),
                     )
         else:
-            for name, value in sasl.items():
-                if _is_set(value):
-                    raise ConfigurationError(
-                        f"is set, but {protocol} does not use SASL (use SASL_SSL or "
-                        "SASL_PLAINTEXT, or unset it)",
-                        field=_env(name),
-                    )
+            _refuse_unused(sasl, f"{protocol} does not use SASL (use SASL_SSL or SASL_PLAINTEXT")
         if not self.uses_tls:
-            for name, value in tls.items():
-                if _is_set(value):
-                    raise ConfigurationError(
-                        f"is set, but {protocol} does not use TLS (use SSL or SASL_SSL, "
-                        "or unset it)",
-                        field=_env(name),
-                    )
+            _refuse_unused(tls, f"{protocol} does not use TLS (use SSL or SASL_SSL")
             return
         if self.ssl_certfile is not None and self.ssl_keyfile is None:
             raise ConfigurationError(
@@ -215,6 +203,13 @@ class _KeyIsEncrypted(Exception):
 
 def _no_key_password() -> str:
     raise _KeyIsEncrypted
+
+
+def _refuse_unused(values: dict[str, object], why: str) -> None:
+    """Refuse the first of ``values`` that is set: ``why`` the protocol ignores it."""
+    for name, value in values.items():
+        if _is_set(value):
+            raise ConfigurationError(f"is set, but {why}, or unset it)", field=_env(name))
 
 
 def _is_set(value: object) -> bool:

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,6 @@ from hub.broker import EmbeddedBroker, broker_session
 from hub.broker.embedded import STATE_FILE, pid_alive
 from hub.config import load_settings
 from hub.errors import BrokerError
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    """A broker handle on a private state dir; stopped at the end whatever happened."""
-    handle = EmbeddedBroker(tmp_path / "state")
-    try:
-        yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

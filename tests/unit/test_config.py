@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,7 @@ from hub.errors import ConfigurationError
 PASSWORD = "s3cr3t-Pa55w0rd-synthetic"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No HUB_ variable from the caller's shell leaks into these tests."""
-    for name in list(os.environ):
-        if name.startswith("HUB_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("without_hub_environment")
 
 
 def test_defaults() -> None:

@@ -16,7 +16,6 @@ import logging
 
 import pytest
 
-from connectors.driving_licences.licences import licence_of
 from hub.connect.mock_options import shared_province
 from hub.connect.registry import discover
 from hub.crosscheck import InMemoryEvidence, Outcome, check_dossier
@@ -24,6 +23,7 @@ from hub.crosscheck.accuracy import AccuracyReport, evaluate
 from hub.crosscheck.dossier import Procedure
 from hub.crosscheck.generate import Generation, generate_dossiers
 from hub.province import Province, ProvinceConfig
+from tests.dossiers import renewable_licences
 from tests.sources import canonical_records
 
 CONFIG = ProvinceConfig(citizens=2000, seed=7, malformed_rate=0.0)
@@ -49,12 +49,7 @@ def evidence() -> InMemoryEvidence:
 
 @pytest.fixture(scope="module")
 def generation(province: Province) -> Generation:
-    def renewable(index: int) -> str | None:
-        licence = licence_of(province, index)
-        ok = licence is not None and not licence.paper and licence.status == "VALID"
-        return licence.number if licence is not None and ok else None
-
-    return generate_dossiers(province, licence_number_of=renewable)
+    return generate_dossiers(province, licence_number_of=renewable_licences(province))
 
 
 @pytest.fixture(scope="module")

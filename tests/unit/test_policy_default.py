@@ -11,7 +11,6 @@ import asyncio
 
 import pytest
 
-from connectors.driving_licences.licences import licence_of
 from hub.codec import SchemaStore
 from hub.connect.mock_options import shared_province
 from hub.crosscheck import InMemoryEvidence, Outcome, check_dossier, parse_dossier
@@ -22,6 +21,7 @@ from hub.crosscheck.testing import Fixture
 from hub.province import Province, ProvinceConfig
 from hub.trust.access import check_with_policy
 from hub.trust.policy import DEFAULT_POLICY_FILE, AccessPolicy, load_policy
+from tests.dossiers import renewable_licences
 from tests.sources import canonical_records
 
 CONFIG = ProvinceConfig(citizens=1500, seed=19, malformed_rate=0.0)
@@ -51,12 +51,7 @@ def evidence() -> InMemoryEvidence:
 
 @pytest.fixture(scope="module")
 def generation(province: Province) -> Generation:
-    def renewable(index: int) -> str | None:
-        licence = licence_of(province, index)
-        ok = licence is not None and not licence.paper and licence.status == "VALID"
-        return licence.number if licence is not None and ok else None
-
-    return generate_dossiers(province, licence_number_of=renewable)
+    return generate_dossiers(province, licence_number_of=renewable_licences(province))
 
 
 def test_accuracy_with_the_policy_equals_accuracy_without_it(

@@ -14,7 +14,6 @@ import socket
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,12 +37,7 @@ PASSWORD = "Sasl-Pa55w0rd-synthetic-7f3a"
 KEY_PASSWORD = "Key-Pa55w0rd-synthetic-91c2"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No HUB_ variable from the caller's shell leaks into these tests."""
-    for name in list(os.environ):
-        if name.startswith("HUB_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("without_hub_environment")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +59,15 @@ def encrypted_key(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     )
     return path
+
+
+def _scram_ssl_env(monkeypatch: pytest.MonkeyPatch, pki: Pki, username: str) -> None:
+    """SASL_SSL with SCRAM-SHA-512 as ``username``, trusting the test CA, in HUB_KAFKA_*."""
+    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("HUB_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("HUB_KAFKA_SASL_USERNAME", username)
+    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", PASSWORD)
+    monkeypatch.setenv("HUB_KAFKA_SSL_CAFILE", str(pki.ca_cert))
 
 
 def _mtls(pki: Pki, **extra: Any) -> KafkaSecurity:
@@ -197,11 +200,7 @@ def test_sasl_and_mutual_tls_together(pki: Pki) -> None:
 def test_every_client_gets_the_same_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, pki: Pki
 ) -> None:
-    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
-    monkeypatch.setenv("HUB_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
-    monkeypatch.setenv("HUB_KAFKA_SASL_USERNAME", "hub-connector")
-    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", PASSWORD)
-    monkeypatch.setenv("HUB_KAFKA_SSL_CAFILE", str(pki.ca_cert))
+    _scram_ssl_env(monkeypatch, pki, "hub-connector")
     settings = load_settings()
     client = settings.security().client_kwargs()
     producer = settings.producer_kwargs()
@@ -256,11 +255,7 @@ def test_the_example_subscriber_reads_the_same_variables(
     monkeypatch.setitem(sys.modules, "subscriber", subscriber)  # its dataclasses need it
     spec.loader.exec_module(subscriber)
     assert subscriber.kafka_security() == {"security_protocol": "PLAINTEXT"}
-    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
-    monkeypatch.setenv("HUB_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
-    monkeypatch.setenv("HUB_KAFKA_SASL_USERNAME", "ministry")
-    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", PASSWORD)
-    monkeypatch.setenv("HUB_KAFKA_SSL_CAFILE", str(pki.ca_cert))
+    _scram_ssl_env(monkeypatch, pki, "ministry")
     monkeypatch.setenv("HUB_KAFKA_SSL_CERTFILE", str(pki.client_cert))
     monkeypatch.setenv("HUB_KAFKA_SSL_KEYFILE", str(pki.client_key))
     kwargs = subscriber.kafka_security()
@@ -472,11 +467,7 @@ def test_an_encrypted_client_key_needs_its_password(pki: Pki, encrypted_key: Pat
 def test_passwords_never_in_repr_str_or_dumps(
     monkeypatch: pytest.MonkeyPatch, pki: Pki, encrypted_key: Path
 ) -> None:
-    monkeypatch.setenv("HUB_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
-    monkeypatch.setenv("HUB_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
-    monkeypatch.setenv("HUB_KAFKA_SASL_USERNAME", "hub-connector")
-    monkeypatch.setenv("HUB_KAFKA_SASL_PASSWORD", PASSWORD)
-    monkeypatch.setenv("HUB_KAFKA_SSL_CAFILE", str(pki.ca_cert))
+    _scram_ssl_env(monkeypatch, pki, "hub-connector")
     monkeypatch.setenv("HUB_KAFKA_SSL_CERTFILE", str(pki.client_cert))
     monkeypatch.setenv("HUB_KAFKA_SSL_KEYFILE", str(encrypted_key))
     monkeypatch.setenv("HUB_KAFKA_SSL_KEY_PASSWORD", KEY_PASSWORD)
@@ -544,16 +535,6 @@ def test_password_never_in_command_output_or_logs(
 
 
 # --- the embedded broker can advertise a proxy's address -----------------------------------
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    """A broker handle on a private state dir; stopped at the end."""
-    handle = EmbeddedBroker(tmp_path / "state")
-    try:
-        yield handle
-    finally:
-        handle.stop()
 
 
 async def test_the_embedded_broker_advertises_another_address(broker: EmbeddedBroker) -> None:
