@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect import headers as h
 from hub.connect.contract import ConnectorSpec, RecordMapper
+from hub.connect.framing import FramedBatch
 from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
@@ -38,9 +39,14 @@ class Rejection:
 
 @dataclass
 class EncodedPage:
-    """The messages of one page and what to account for them."""
+    """The messages of one page and what to account for them.
+
+    A page encoded in a worker process comes back with its messages framed into record
+    batches (:mod:`hub.connect.framing`): ``batches`` holds them and ``messages`` is empty.
+    """
 
     messages: list[OutgoingMessage] = field(default_factory=list)
+    batches: list[FramedBatch] = field(default_factory=list)
     published: int = 0
     written: dict[str, int] = field(default_factory=dict)
     newest_update: float = 0.0

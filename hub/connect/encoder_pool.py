@@ -11,8 +11,9 @@ A worker rebuilds a connector's encoder from a :class:`EncoderRecipe` (the conne
 spec and mapper, the schema directory, the topic naming and the signing key) the first
 time it sees it, and keeps it. The recipe travels pickled with every page (about a
 kilobyte); the signing key crosses the process boundary through the pipe only, never a
-file or a log. Native records go as plain tuples and messages come back as plain tuples,
-the cheapest shapes to pickle.
+file or a log. Native records go as plain tuples, the cheapest shape to pickle; the
+messages come back framed into Kafka record batches when the runtime says how
+(:mod:`hub.connect.framing`), else as plain tuples.
 
 Small pages, a mapper or spec that cannot be pickled, a pool whose workers have not
 started yet: each of these is encoded in the connector's process instead, with the same
@@ -42,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub.codec import SchemaStore
 from hub.connect.contract import ConnectorSpec, RecordMapper
 from hub.connect.encoder import EncodedPage, PageEncoder, Rejection
+from hub.connect.framing import FramedBatch, Framing
 from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import Cursor, NativeRecord
 from hub.connect.topics import TopicNames
@@ -161,9 +163,17 @@ class EncodingPool:
         self.workers = 0
 
     async def encode(
-        self, recipe: bytes, stream: str, records: Sequence[NativeRecord], cursor: Cursor | None
+        self,
+        recipe: bytes,
+        stream: str,
+        records: Sequence[NativeRecord],
+        cursor: Cursor | None,
+        framing: Framing | None = None,
     ) -> EncodedPage | None:
-        """Encode a page in a worker; None when the pool cannot (the caller encodes it)."""
+        """Encode a page in a worker; None when the pool cannot (the caller encodes it).
+
+        With ``framing``, the page comes back as record batches, not messages.
+        """
         executor = self._executor
         if executor is None or not self.ready:
             self.start()
@@ -174,7 +184,7 @@ class EncodingPool:
         try:
             loop = asyncio.get_running_loop()
             shaped = await loop.run_in_executor(
-                executor, _encode_in_worker, recipe, stream, natives, cursor
+                executor, _encode_in_worker, recipe, stream, natives, cursor, framing
             )
         except BrokenExecutor as exc:
             self._give_up(f"an encoding worker died ({exc})")
@@ -217,14 +227,23 @@ class PageEncoding:
         return self.pool.workers if self.pool is not None and self._recipe else 0
 
     def submit(
-        self, stream: str, records: Sequence[NativeRecord], cursor: Cursor | None
+        self,
+        stream: str,
+        records: Sequence[NativeRecord],
+        cursor: Cursor | None,
+        framing: Framing | None = None,
     ) -> asyncio.Future[EncodedPage]:
-        """Start encoding a page; the future holds its messages, in source order."""
+        """Start encoding a page; the future holds its messages, in source order.
+
+        A page encoded in a worker comes back framed with ``framing``, when given.
+        """
         if self.pool is None or self._recipe is None or len(records) < INLINE_BELOW:
             done: asyncio.Future[EncodedPage] = asyncio.get_running_loop().create_future()
             done.set_result(self.encoder.encode(stream, records, cursor))
             return done
-        return asyncio.ensure_future(self._pooled(self.pool, self._recipe, stream, records, cursor))
+        return asyncio.ensure_future(
+            self._pooled(self.pool, self._recipe, stream, records, cursor, framing)
+        )
 
     async def _pooled(
         self,
@@ -233,8 +252,9 @@ class PageEncoding:
         stream: str,
         records: Sequence[NativeRecord],
         cursor: Cursor | None,
+        framing: Framing | None,
     ) -> EncodedPage:
-        encoded = await pool.encode(recipe, stream, records, cursor)
+        encoded = await pool.encode(recipe, stream, records, cursor, framing)
         return encoded if encoded is not None else self.encoder.encode(stream, records, cursor)
 
 
@@ -247,9 +267,11 @@ def _pickled(recipe: EncoderRecipe) -> bytes | None:
         return None
 
 
-#: A page as it crosses back: messages, published, written, newest update, rejections.
+#: A page as it crosses back: messages, record batches, published, written, newest
+#: update, rejections.
 _Shaped = tuple[
     list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]],
+    list[FramedBatch],
     int,
     dict[str, int],
     float,
@@ -260,6 +282,7 @@ _Shaped = tuple[
 def _shape(page: EncodedPage) -> _Shaped:
     return (
         [(m.topic, m.key, m.value, m.headers) for m in page.messages],
+        page.batches,
         page.published,
         page.written,
         page.newest_update,
@@ -268,9 +291,10 @@ def _shape(page: EncodedPage) -> _Shaped:
 
 
 def _unshape(shaped: _Shaped) -> EncodedPage:
-    messages, published, written, newest, rejections = shaped
+    messages, batches, published, written, newest, rejections = shaped
     return EncodedPage(
         [OutgoingMessage(*m) for m in messages],
+        batches,
         published,
         written,
         newest,
@@ -294,8 +318,10 @@ def _encode_in_worker(
     stream: str,
     natives: list[tuple[Any, bytes | None, str]],
     cursor: Cursor | None,
+    framing: Framing | None = None,
 ) -> _Shaped:
-    """Worker side: encode one page with the recipe's encoder (built once per recipe)."""
+    """Worker side: encode one page with the recipe's encoder (built once per recipe),
+    and frame its messages into record batches when ``framing`` says how."""
     token = hashlib.sha256(recipe).digest()
     encoder = _encoders.get(token)
     if encoder is None:
@@ -305,4 +331,7 @@ def _encode_in_worker(
             schemas = _schemas[built.schemas_root] = SchemaStore(built.schemas_root)
         encoder = _encoders[token] = built.build(schemas)
     records = [NativeRecord(payload, raw, position) for payload, raw, position in natives]
-    return _shape(encoder.encode(stream, records, cursor))
+    page = encoder.encode(stream, records, cursor)
+    if framing is not None:
+        page.batches, page.messages = framing.frame(page.messages), []
+    return _shape(page)

@@ -31,6 +31,7 @@ from hub.connect.broker_guard import BrokerGuard
 from hub.connect.contract import ConnectorSpec
 from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder_pool import EncodingPool
+from hub.connect.framing import Framing
 from hub.connect.publisher import BatchPublisher
 from hub.connect.runtime import ConnectorRuntime, RuntimeOptions, StreamStats
 from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
@@ -70,7 +71,7 @@ class ConnectorHost(BrokerGuard):
         self.schemas = schemas
         self.topics = TopicNames(settings.topic_prefix)
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **settings.producer_kwargs())
-        self.publisher = BatchPublisher(self.producer)
+        self.publisher = BatchPublisher(self.producer, Framing.for_producer(settings))
         self.cursors = KafkaCursorStore(self.producer, bootstrap, settings, self.topics.offsets())
         self.encoding = EncodingPool.shared(settings.encode_workers)
         self.generation = 0

@@ -12,6 +12,10 @@ producer's accumulator does: :meth:`BatchPublisher.publish` only appends, and a 
 per partition hands the open batch over once the previous one was acknowledged, so the
 records published meanwhile travel together in the next request. Order per partition is
 kept: batches are handed over in the order they were opened.
+
+Pages encoded in worker processes arrive as finished record batches
+(:mod:`hub.connect.framing`): :meth:`BatchPublisher.publish_framed` queues them behind the
+partition's open batch, so the order per partition is the order of publication.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from hub.connect.framing import FramedBatch, Framing
 from hub.connect.partitioning import partition_for
 from hub.errors import PublishError
 
@@ -59,10 +64,13 @@ class BatchPublisher:
 
     Args:
         producer: a started producer (acks=all is set by the hub's settings).
+        framing: how the producer frames batches, for pages framed elsewhere
+            (:meth:`framing_for`); None: pages travel as messages.
     """
 
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+    def __init__(self, producer: AIOKafkaProducer, framing: Framing | None = None) -> None:
         self.producer = producer
+        self.framing = framing
         self._partitions: dict[str, list[int]] = {}
         self._round_robin = itertools.count()
         self._open: dict[Slot, _Batch] = {}
@@ -113,6 +121,34 @@ class BatchPublisher:
                 self._handing_over[slot] = asyncio.ensure_future(self._hand_over(slot))
         return asyncio.ensure_future(_all_acked(list(waiting.values())))
 
+    async def framing_for(self, topics: Sequence[str]) -> Framing | None:
+        """How to frame pages for ``topics`` (None: publish them as messages)."""
+        if self.framing is None:
+            return None
+        return self.framing.with_partitions(
+            {topic: len(await self._partitions_of(topic)) for topic in topics}
+        )
+
+    def publish_framed(self, batches: Sequence[FramedBatch]) -> asyncio.Task[None]:
+        """Queue finished batches; return a task that completes when all are acknowledged.
+
+        Each goes after what was published to its partition before, its open batch too.
+        The task raises :class:`PublishError` when any of them failed.
+        """
+        waiting: list[asyncio.Future[None]] = []
+        for framed in batches:
+            slot = (framed.topic, framed.partition)
+            queue = self._full.setdefault(slot, deque())
+            opened = self._open.pop(slot, None)
+            if opened is not None and opened.builder.record_count():
+                queue.append(opened)
+            batch = _Batch(framed)
+            queue.append(batch)
+            waiting.append(batch.acked)
+            if slot not in self._handing_over:
+                self._handing_over[slot] = asyncio.ensure_future(self._hand_over(slot))
+        return asyncio.ensure_future(_all_acked(waiting))
+
     def _opened(self, slot: Slot) -> _Batch:
         batch = self._open[slot] = _Batch(self.producer.create_batch())
         return batch
@@ -140,7 +176,8 @@ class BatchPublisher:
                     sent = await self.producer.send_batch(batch.builder, slot[0], partition=slot[1])
                 except KafkaError as exc:
                     _settle(
-                        batch.acked, PublishError(f"could not submit a batch to {slot[0]}: {exc}")
+                        batch.acked,
+                        _failure(f"could not submit a batch to {slot[0]}: {exc}", exc),
                     )
                     continue
                 sent.add_done_callback(lambda done, batch=batch: _settle_from(batch.acked, done))
@@ -159,11 +196,19 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.add_done_callback(lambda f: f.exception())
 
 
+def _failure(message: str, cause: BaseException) -> PublishError:
+    """A publish error that carries the Kafka error behind it (the runtime tells a broker
+    failure it can wait out from a refusal by that cause)."""
+    error = PublishError(message)
+    error.__cause__ = cause
+    return error
+
+
 def _settle_from(future: asyncio.Future[None], sent: asyncio.Future[Any]) -> None:
     if sent.cancelled():
         _settle(future, PublishError("the producer stopped before the batch was sent"))
     elif (error := sent.exception()) is not None:
-        _settle(future, PublishError(f"the broker did not acknowledge a batch: {error}"))
+        _settle(future, _failure(f"the broker did not acknowledge a batch: {error}", error))
     else:
         _settle(future, None)
 

@@ -37,6 +37,7 @@ from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder import EncodedPage, PageEncoder
 from hub.connect.encoder_pool import EncodingPool, PageEncoding, recipe_for
 from hub.connect.fetcher import ResilientFetcher
+from hub.connect.framing import Framing
 from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, Page
 from hub.connect.resilience import CircuitBreaker, RateLimiter, RetryPolicy
@@ -227,6 +228,7 @@ class ConnectorRuntime:
         encoding: deque[tuple[asyncio.Future[EncodedPage], Cursor, float]] = deque()
         in_flight: deque[tuple[asyncio.Task[None], Cursor, float]] = deque()
         committer = CursorCommitter(lambda newest: self._commit(stream, newest))
+        framing = await self._framing()
         polled = self.metrics.hub.records_polled.labels(self.spec.name, stream.name)
         try:
             while not stop.is_set():
@@ -236,7 +238,7 @@ class ConnectorRuntime:
                     break
                 polled.inc(len(page.records))
                 self.stats.pulled += len(page.records)
-                encoded = self._encoding.submit(stream.name, page.records, cursor)
+                encoded = self._encoding.submit(stream.name, page.records, cursor, framing)
                 encoding.append((encoded, page.cursor, fetched_at))
                 cursor = page.cursor
                 while encoding and (
@@ -264,8 +266,19 @@ class ConnectorRuntime:
         encoding, cursor, fetched_at = page
         encoded = await encoding
         self._report_rejections(stream, encoded)
-        acked = await self.publisher.publish(encoded.messages)
+        if encoded.batches:
+            acked = self.publisher.publish_framed(encoded.batches)
+        else:
+            acked = await self.publisher.publish(encoded.messages)
         in_flight.append((asyncio.ensure_future(self._account(acked, encoded)), cursor, fetched_at))
+
+    async def _framing(self) -> Framing | None:
+        """How worker processes frame this connector's pages (None: they do not)."""
+        if not self._encoding.parallel:
+            return None
+        spec = self.spec
+        topics = [self.topics.canonical(spec.name, e) for e in spec.entities]
+        return await self.publisher.framing_for([*topics, self.topics.dead_letter(spec.name)])
 
     async def _fetch_unless_stopped(
         self, stream: str, cursor: Cursor | None, stop: asyncio.Event

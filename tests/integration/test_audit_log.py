@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from hub.cli.audit import accesses_of, verify_log
 from hub.cli.main import main
+from hub.codec import SchemaStore
 from hub.config import HubSettings
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.mock_options import shared_province
@@ -29,6 +30,7 @@ from hub.crosscheck.dossier import dossier_json
 from hub.crosscheck.generate import GeneratedDossier, generate_dossiers
 from hub.province import ProvinceConfig
 from hub.trust.audit_log import TOPIC_CONFIG, audit_topic, read_audit
+from hub.trust.policy import DEFAULT_POLICY_FILE, load_policy, policy_hash
 from tests.dossiers import submit_to_topic
 
 pytestmark = pytest.mark.integration
@@ -112,6 +114,12 @@ async def test_every_access_is_audited_the_chain_verifies_and_tampering_is_found
     dossiers = over_http + over_topic
     assert len([e for e in entries if e["kind"] == "access"]) == len(dossiers) + 3
     assert entries[0]["kind"] == "policy" and entries[0]["body"]["consumer"] == "crosscheck"
+    active = policy_hash(load_policy(DEFAULT_POLICY_FILE, SchemaStore(settings.schemas_dir)))
+    assert entries[0]["body"]["policy_hash"] == active  # the policy in force is logged
+    assert {e["body"]["policy"] for e in accesses.values()} == {active}
+    logged = json.dumps(entries, ensure_ascii=False)
+    for generated in over_http + over_topic:  # subject identifiers only: no names
+        assert generated.dossier.applicant.full_name not in logged
     assert entries[-1]["kind"] == "checkpoint" and entries[-1]["body"]["closing"]
     for generated, verdict in zip(over_http, answers, strict=True):
         body = accesses[generated.dossier.dossier_id]["body"]

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from aiokafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 
+from hub.connect.broker_guard import is_broker_failure
+from hub.connect.framing import FramedBatch
 from hub.connect.publisher import BatchPublisher, OutgoingMessage
 from hub.errors import PublishError
 
@@ -35,7 +37,7 @@ class Producer:
     def __init__(self, outcome: Exception | None, *, refuse_submission: bool = False) -> None:
         self.outcome = outcome
         self.refuse_submission = refuse_submission
-        self.sent: list[tuple[int, list[bytes | None]]] = []
+        self.sent: list[tuple[int, list[bytes | None] | bytes]] = []
 
     async def partitions_for(self, topic: str) -> set[int]:
         return {0, 1}
@@ -43,10 +45,14 @@ class Producer:
     def create_batch(self) -> Builder:
         return Builder(room=3)
 
-    async def send_batch(self, builder: Builder, topic: str, *, partition: int) -> Any:
+    async def send_batch(
+        self, builder: Builder | FramedBatch, topic: str, *, partition: int
+    ) -> Any:
         if self.refuse_submission:
             raise KafkaTimeoutError()
-        self.sent.append((partition, builder.records))
+        self.sent.append(
+            (partition, builder.data if isinstance(builder, FramedBatch) else builder.records)
+        )
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.outcome is None:
             done.set_result(None)
@@ -77,12 +83,16 @@ async def test_every_message_is_handed_over_in_order_per_partition() -> None:
 
 async def test_an_unacknowledged_batch_fails_its_publishers() -> None:
     publisher = BatchPublisher(Producer(NotLeaderForPartitionError()))  # type: ignore[arg-type]
-    with pytest.raises(PublishError, match="did not acknowledge"):
+    with pytest.raises(PublishError, match="did not acknowledge") as failed:
         await (await publisher.publish(_messages(5)))
+    # the Kafka error travels along: a following runtime waits a broker failure out
+    assert isinstance(failed.value.__cause__, NotLeaderForPartitionError)
+    assert is_broker_failure(failed.value)
 
 
 async def test_a_batch_that_cannot_be_submitted_fails_its_publishers() -> None:
     producer = Producer(None, refuse_submission=True)
     publisher = BatchPublisher(producer)  # type: ignore[arg-type]
-    with pytest.raises(PublishError, match="could not submit"):
+    with pytest.raises(PublishError, match="could not submit") as failed:
         await (await publisher.publish(_messages(5)))
+    assert isinstance(failed.value.__cause__, KafkaTimeoutError)

@@ -1,0 +1,133 @@
+"""Record batches framed outside the producer: the bytes aiokafka would send, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.record.memory_records import MemoryRecords
+
+from hub.config import HubSettings
+from hub.connect.framing import COMPRESSION_CODES, FramedBatch, Framing
+from hub.connect.partitioning import partition_for
+from hub.connect.publisher import BatchPublisher, OutgoingMessage
+
+from .test_publisher import Producer
+
+
+def _messages(count: int, topic: str = "t", size: int = 10) -> list[OutgoingMessage]:
+    return [
+        OutgoingMessage(
+            topic, f"{n:012d}".encode(), str(n).encode() * size, [("hub.n", str(n).encode())]
+        )
+        for n in range(count)
+    ]
+
+
+def _read(batch: FramedBatch) -> list[tuple[Any, ...]]:
+    records = MemoryRecords(batch.data)
+    read = []
+    while (kafka_batch := records.next_batch()) is not None:
+        assert kafka_batch.validate_crc()
+        read.extend((r.offset, r.key, r.value, r.headers) for r in kafka_batch)
+    return read
+
+
+def test_every_message_lands_once_in_its_partition_in_order() -> None:
+    messages = _messages(300)
+    batches = Framing(partitions={"t": 4}).frame(messages)
+    seen: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for batch in batches:
+        records = _read(batch)
+        assert batch.record_count() == len(records) > 0
+        assert [offset for offset, *_ in records] == list(range(len(records)))
+        seen[batch.partition].extend(records)
+    assert sorted(seen) == [0, 1, 2, 3]
+    for partition, records in seen.items():
+        expected = [m for m in messages if partition_for(m.key or b"", 4) == partition]
+        assert [(k, v, h) for _, k, v, h in records] == [
+            (m.key, m.value, m.headers) for m in expected
+        ]
+
+
+def test_the_bytes_are_those_of_aiokafkas_own_builder() -> None:
+    """Apart from the timestamps, which the builder takes from the clock."""
+    messages = _messages(5)
+    (framed,) = Framing(partitions={"t": 1}).frame(messages)
+    builder = DefaultRecordBatchBuilder(2, 0, 0, -1, -1, 0, 1024 * 1024)
+    for offset, m in enumerate(messages):
+        builder.append(offset, None, m.key, m.value, m.headers)
+    ours, theirs = MemoryRecords(framed.data).next_batch(), MemoryRecords(bytes(builder.build()))
+    other = theirs.next_batch()
+    assert ours is not None and other is not None
+    assert (ours.magic, ours.attributes, ours.producer_id, ours.base_sequence) == (
+        other.magic, other.attributes, other.producer_id, other.base_sequence
+    )  # fmt: skip
+    assert len(framed.data) == len(builder.build())
+
+
+def test_a_full_batch_rolls_over_and_keeps_the_order() -> None:
+    messages = _messages(200, size=100)  # about 40 KB for one partition
+    batches = Framing(batch_bytes=4096, partitions={"t": 1}).frame(messages)
+    assert len(batches) > 5
+    assert all(b.size() <= 4096 + 400 for b in batches)  # one record may spill over
+    values = [v for b in batches for _, _, v, _ in _read(b)]
+    assert values == [m.value for m in messages]
+
+
+def test_messages_without_a_key_spread_over_the_partitions() -> None:
+    messages = [OutgoingMessage("dlq", None, b"raw", []) for _ in range(9)]
+    batches = Framing(partitions={"dlq": 3}).frame(messages)
+    assert sorted((b.partition, b.record_count()) for b in batches) == [(0, 3), (1, 3), (2, 3)]
+
+
+def test_compression_is_the_producers() -> None:
+    settings = HubSettings(producer_compression="gzip")
+    framing = Framing.for_producer(settings)
+    assert framing is not None and framing.compression == COMPRESSION_CODES["gzip"]
+    (batch,) = framing.with_partitions({"t": 1}).frame(_messages(50))
+    kafka_batch = MemoryRecords(batch.data).next_batch()
+    assert kafka_batch is not None and kafka_batch.compression_type == COMPRESSION_CODES["gzip"]
+    assert [r.value for r in kafka_batch] == [m.value for m in _messages(50)]
+
+
+def test_an_idempotent_producer_gets_messages_not_frames() -> None:
+    assert Framing.for_producer(HubSettings(enable_idempotence=True)) is None
+
+
+def test_a_topic_without_a_partition_count_is_refused() -> None:
+    with pytest.raises(KeyError):
+        Framing(partitions={"t": 1}).frame(_messages(1, topic="elsewhere"))
+
+
+def test_a_framed_batch_crosses_processes_and_takes_no_more_records() -> None:
+    (batch,) = Framing(partitions={"t": 1}).frame(_messages(3))
+    again = pickle.loads(pickle.dumps(batch))
+    assert (again.topic, again.partition, again.data, again.record_count()) == (
+        "t", 0, batch.data, 3
+    )  # fmt: skip
+    assert again.closed() and again.append(key=b"k", value=b"v") is None
+    with pytest.raises(TypeError):
+        again._set_producer_state(1, 0, 0)
+
+
+async def test_framed_batches_go_after_what_the_partition_holds_already() -> None:
+    producer = Producer(None)
+    publisher = BatchPublisher(producer)  # type: ignore[arg-type]
+    first = await publisher.publish(
+        [OutgoingMessage("t", b"k", b"open", [])]
+    )  # waits in an open batch
+    framed = publisher.publish_framed([FramedBatch("t", partition_for(b"k", 2), b"data", 1)])
+    await asyncio.gather(first, framed)
+    assert [records for _, records in producer.sent] == [[b"open"], b"data"]
+
+
+async def test_the_publisher_frames_for_the_topics_partitions() -> None:
+    publisher = BatchPublisher(Producer(None), Framing(3, 4096))  # type: ignore[arg-type]
+    framing = await publisher.framing_for(["a", "b"])
+    assert framing == Framing(3, 4096, {"a": 2, "b": 2})
+    assert await BatchPublisher(Producer(None)).framing_for(["a"]) is None  # type: ignore[arg-type]
