@@ -68,6 +68,12 @@ class CrossCheckSettings(BaseSettings):
     audit_checkpoint_every: int = Field(
         100, ge=1, le=1_000_000, description="A signed audit checkpoint after this many entries."
     )
+    audit_seal_s: float = Field(
+        60.0,
+        gt=0,
+        le=86_400,
+        description="A signed audit checkpoint at most this many seconds after an entry.",
+    )
 
 
 def dossiers_topic(topics: TopicNames) -> str:
@@ -152,7 +158,7 @@ class CrossCheckService:
         self.gate = AccessGate(
             settings, bootstrap, policy_file=options.policy_file, consumer=options.consumer,
             writer=writer_id(options.web_host, options.web_port),
-            checkpoint_every=options.audit_checkpoint_every,
+            checkpoint_every=options.audit_checkpoint_every, seal_after_s=options.audit_seal_s,
             on_entry=lambda kind: self.metrics.audit_entries.labels(kind).inc(),
         )  # fmt: skip
         self._register()

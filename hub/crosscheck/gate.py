@@ -74,6 +74,7 @@ class AccessGate:
         consumer: this service's consumer name in the policy.
         writer: the audit writer id (:func:`hub.trust.audit_log.writer_id`).
         checkpoint_every: a signed checkpoint after this many entries.
+        seal_after_s: a signed checkpoint at most this long after an unsealed entry.
         on_entry: called with each audit entry's kind once acknowledged (metrics).
 
     Raises:
@@ -90,6 +91,7 @@ class AccessGate:
         consumer: str,
         writer: str,
         checkpoint_every: int = 100,
+        seal_after_s: float = 60.0,
         on_entry: Callable[[str], None] | None = None,
     ) -> None:
         self.policy = load_policy(policy_file, SchemaStore(settings.schemas_dir))
@@ -101,6 +103,8 @@ class AccessGate:
         self.topic = audit_topic(TopicNames(settings.topic_prefix))
         self._sink = KafkaAuditSink(bootstrap, settings, self.topic)
         self.writer = AuditWriter(AuditChain(writer, key, checkpoint_every), self._sink, on_entry)
+        self._seal_after_s = seal_after_s
+        self._sealing: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
 
     @property
@@ -112,6 +116,7 @@ class AccessGate:
         """Open the audit log and record the active policy (the chain's first entry)."""
         await self._sink.start()
         await self.writer.activate(self.consumer, self.policy_hash, self.policy.version)
+        self._sealing = asyncio.ensure_future(self.writer.seal_periodically(self._seal_after_s))
         self._started.set()
         policy, writer = self.policy, self.writer.writer
         log.info("access policy %s (version %s) active for consumer %s; audit writer %s",
@@ -119,6 +124,8 @@ class AccessGate:
 
     async def stop(self) -> None:
         """Seal the chain with its closing checkpoint and stop the producer."""
+        if self._sealing is not None:
+            self._sealing.cancel()
         try:
             if self._started.is_set():
                 await self.writer.close()

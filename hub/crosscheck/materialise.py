@@ -26,9 +26,8 @@ answers OffsetOutOfRange, which the consumer resets to the earliest offset; the 
 broker silently reports the smaller end) is read again from its beginning. Replays change
 nothing, since the tables keep the highest version per key.
 
-Every record's signature is checked before it is decoded (when
-``HUB_TRUST_VERIFY_SIGNATURES``, the default): a record with a missing or bad signature
-never becomes evidence; it is dead-lettered and counted (:mod:`hub.crosscheck.screening`).
+What becomes of each record fetched (its signature checked, its payload decoded, the
+row offered to the tables) is :mod:`hub.crosscheck.record_intake`'s concern.
 """
 
 from __future__ import annotations
@@ -39,23 +38,19 @@ import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from prometheus_client import CollectorRegistry
 
-from hub.codec import SchemaStore, decode_any
+from hub.codec import SchemaStore
 from hub.config import HubSettings
-from hub.connect import headers as h
 from hub.connect.topics import ClusterView, describe_cluster
 from hub.crosscheck.evidence import InMemoryEvidence
+from hub.crosscheck.record_intake import RecordIntake
 from hub.crosscheck.screening import RecordScreen
-from hub.crosscheck.store import EvidenceStore, KeptRecord, MemoryStore
-from hub.errors import SchemaError
+from hub.crosscheck.store import EvidenceStore, MemoryStore
 from hub.metrics import HubMetrics
-from hub.trust.signing import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +95,10 @@ class Materialiser:
         self.store = store or MemoryStore()
         self._report_lag = lag
         self.caught_up = asyncio.Event()
-        self.applied = 0
-        self.ignored = 0
-        self.undecodable = 0
+        #: Verifies, decodes and keeps the records fetched.
+        self.intake = RecordIntake(bootstrap, settings, schemas, self.topics, evidence, metrics)
         #: Checks signatures (None when verification is off).
-        self.screen: RecordScreen | None = None
-        if settings.trust().verify_signatures:
-            metrics = metrics or HubMetrics(CollectorRegistry())
-            self.screen = RecordScreen(bootstrap, settings, self.topics, metrics)
-            self.screen.start()  # its worker processes, if any, start now
+        self.screen: RecordScreen | None = self.intake.screen
         #: ``time.perf_counter()`` when the first record arrived, and when caught up.
         self.first_record_at: float | None = None
         self.caught_up_at: float | None = None
@@ -123,8 +113,7 @@ class Materialiser:
         if consumer is None:
             return
         try:
-            if self.screen is not None:
-                await self.screen.ready()  # read once records can be verified
+            await self.intake.ready()  # read once records can be verified
             saved = self.store.load(self.evidence)
             first = await self._retry(stop, lambda: self._first_assignment(consumer, saved))
             if first is None:
@@ -142,7 +131,7 @@ class Materialiser:
                     continue
                 if batch and self.first_record_at is None:
                     self.first_record_at = time.perf_counter()
-                kept, offsets = await self._apply_batch(batch)
+                kept, offsets = await self.intake.apply(batch)
                 if offsets:
                     self.store.save(kept, offsets)
                     self._next.update((TopicPartition(*at), n) for at, n in offsets.items())
@@ -164,8 +153,7 @@ class Materialiser:
                     tps = await self._follow_cluster(consumer, tps)
         finally:
             await consumer.stop()
-            if self.screen is not None:
-                await self.screen.close()
+            await self.intake.close()
 
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -306,78 +294,24 @@ class Materialiser:
                 self._report_lag(tp.topic, tp.partition, max(0, end - self._next.get(tp, 0)))
 
     @property
+    def applied(self) -> int:
+        """Records kept in the tables."""
+        return self.intake.applied
+
+    @property
+    def ignored(self) -> int:
+        """Records not newer than what the tables held (duplicates, replays)."""
+        return self.intake.ignored
+
+    @property
+    def undecodable(self) -> int:
+        """Records skipped because they did not decode."""
+        return self.intake.undecodable
+
+    @property
     def refused(self) -> int:
         """Records refused for a missing or bad signature."""
-        return 0 if self.screen is None else self.screen.refused
-
-    async def _apply_batch(
-        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> tuple[list[KeptRecord], dict[tuple[str, int], int]]:
-        """Apply the authentic records of ``batch``; the changes kept and the next offsets.
-
-        Chunk by chunk, in order, records are decoded (while the screen's workers, if
-        any, verify them), then kept when authentic; refused records are dead-lettered
-        before the offsets move past them.
-        """
-        kept: list[KeptRecord] = []
-        records = [record for part in batch.values() for record in part]
-        refused: list[tuple[ConsumerRecord[bytes, bytes], Refusal]] = []
-        if self.screen is None:
-            kept = [c for r in records if (c := self._apply(r)) is not None]
-        else:
-            chunks = self.screen.submit(records)
-            try:
-                for chunk, verdicts in chunks:
-                    rows = [self._decode(record) for record in chunk]  # while a pool verifies
-                    for record, row, refusal in zip(chunk, rows, await verdicts, strict=True):
-                        if refusal is not None:
-                            refused.append((record, refusal))
-                        elif (change := self._keep(row)) is not None:
-                            kept.append(change)
-            finally:
-                for _, verdicts in chunks:
-                    verdicts.cancel()  # only those not awaited, after a failure
-            await self.screen.refuse(refused)
-        offsets = {
-            (tp.topic, tp.partition): part[-1].offset + 1 for tp, part in batch.items() if part
-        }
-        return kept, offsets
-
-    def _apply(self, record: object) -> KeptRecord | None:
-        return self._keep(self._decode(record))
-
-    def _decode(self, record: object) -> KeptRecord | SchemaError:
-        """The row ``record`` would make in the tables (nothing is kept yet), or why not."""
-        headers = h.as_dict(record.headers)  # type: ignore[attr-defined]
-        key = record.key.decode("utf-8", "replace") if record.key else ""  # type: ignore[attr-defined]
-        payload = record.value  # type: ignore[attr-defined]
-        source = headers.get(h.SOURCE, "")
-        version = headers.get(h.SOURCE_VERSION, "0")
-        updated_at = _updated_at(headers)
-        value: dict[str, Any] | None = None
-        if payload is None:
-            entity = record.topic.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
-        else:
-            try:
-                schema, value = decode_any(self.schemas, payload)
-            except SchemaError as exc:
-                return exc
-            entity = schema.entity
-        return KeptRecord(source, entity, key, value, version, updated_at)
-
-    def _keep(self, row: KeptRecord | SchemaError) -> KeptRecord | None:
-        """Offer ``row`` to the tables; the row if they kept it (newer than what they hold)."""
-        if isinstance(row, SchemaError):
-            self.undecodable += 1
-            log.warning("undecodable record skipped: %s", row)
-            return None
-        if not self.evidence.add(
-            row.source, row.entity, row.key, row.value, row.source_version, row.updated_at
-        ):
-            self.ignored += 1
-            return None
-        self.applied += 1
-        return row
+        return self.intake.refused
 
     async def wait_caught_up(self, limit_s: float) -> bool:
         """Wait until the initial load is done; False after ``limit_s`` seconds."""
@@ -388,14 +322,3 @@ class Materialiser:
             return False
         log.debug("caught up after %.2fs", time.monotonic() - began)
         return True
-
-
-def _updated_at(headers: dict[str, str]) -> datetime:
-    text = headers.get(h.SOURCE_UPDATED_AT)
-    if text:
-        try:
-            moment = datetime.fromisoformat(text)
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(0, UTC)

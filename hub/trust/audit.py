@@ -26,8 +26,10 @@ Kinds and bodies:
 
 The first entry of a chain has ``seq`` 0 and ``prev`` of 64 zeros. :class:`AuditChain`
 builds a chain (one writer, in order); a checkpoint follows every ``checkpoint_every``
-other entries and the closing one ends the chain. Verification is in
-:mod:`hub.trust.audit_verify`, the Kafka side in :mod:`hub.trust.audit_log`.
+other entries, :meth:`AuditChain.seal` adds one when the writer says it is time (the
+cross-check worker seals within a minute of an entry), and the closing one ends the
+chain. Verification is in :mod:`hub.trust.audit_verify`, the Kafka side in
+:mod:`hub.trust.audit_log`.
 """
 
 from __future__ import annotations
@@ -184,6 +186,17 @@ class AuditChain:
     def access(self, access: AccessEntry) -> list[bytes]:
         """An access entry (and a checkpoint when one is due)."""
         return self._append("access", access.body())
+
+    @property
+    def unsealed(self) -> int:
+        """Entries since the last checkpoint."""
+        return self._since_checkpoint
+
+    def seal(self) -> list[bytes]:
+        """A checkpoint now, when an entry awaits one (else nothing)."""
+        if self.closed or not self._since_checkpoint:
+            return []
+        return [self._checkpoint(closing=False)]
 
     def close(self) -> list[bytes]:
         """The closing checkpoint; the chain takes no more entries."""

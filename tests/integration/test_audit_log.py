@@ -95,6 +95,7 @@ async def test_every_access_is_audited_the_chain_verifies_and_tampering_is_found
 ) -> None:
     settings, bootstrap = host.settings, host.bootstrap
     over_http, over_topic = synced[:8], synced[8:14]
+    monkeypatch.setenv("HUB_CROSSCHECK_AUDIT_SEAL_S", "1")
     async with running_worker(settings, bootstrap) as url:
         answers = await submit_all(url, over_http)
         # each answer came after its entry was acknowledged: all are there already
@@ -109,6 +110,13 @@ async def test_every_access_is_audited_the_chain_verifies_and_tampering_is_found
                     assert (await answer.json())["field"] == field
         await submit_to_topic(settings, bootstrap, over_topic)
         await _published(settings, bootstrap, {g.dossier.dossier_id for g in over_topic})
+        for _ in range(50):  # quiet now: the tail gets its checkpoint within a second
+            tail = (await _entries(settings, bootstrap))[-1]
+            if tail["kind"] == "checkpoint":
+                break
+            await asyncio.sleep(0.2)
+        assert tail["kind"] == "checkpoint" and not tail["body"]["closing"]
+        assert tail["body"]["sealed"] == tail["seq"]
     entries = await _entries(settings, bootstrap)  # the worker stopped: its chain is closed
     accesses = _accesses(entries)
     dossiers = over_http + over_topic

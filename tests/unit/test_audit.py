@@ -264,3 +264,29 @@ async def test_a_failed_append_fails_closed(key: SigningKey) -> None:
     assert len(sink.sent) == 1 and writer.failed
     await writer.close()  # nothing more is written
     assert len(sink.sent) == 1
+
+
+async def test_a_quiet_chain_is_sealed_by_time(key: SigningKey, trusted: dict[str, Any]) -> None:
+    sink, kinds = _Sink(), []
+    writer = AuditWriter(AuditChain(WRITER, key, 100), sink, kinds.append)
+    await writer.activate("crosscheck", "sha256:x", "1")
+    for n in range(3):
+        await writer.record(_access(n))
+    open_tail = verify(_stored(sink.sent), trusted).chains[WRITER]
+    assert open_tail.entries - open_tail.sealed == 4  # a truncation here would not show
+    sealing = asyncio.ensure_future(writer.seal_periodically(0.01))
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if kinds.count("checkpoint"):
+            break
+    result = verify(_stored(sink.sent), trusted)
+    assert result.intact and not result.chains[WRITER].closed
+    assert result.chains[WRITER].entries == result.chains[WRITER].sealed == 5
+    await asyncio.sleep(0.05)  # nothing new: no empty checkpoints
+    assert kinds.count("checkpoint") == 1 and writer.chain.unsealed == 0
+    await writer.record(_access(9))
+    await writer.close()
+    await asyncio.sleep(0.02)
+    assert sealing.done(), "the sealing stops with the chain"
+    final = verify(_stored(sink.sent), trusted)
+    assert final.intact and final.chains[WRITER].closed
