@@ -64,6 +64,8 @@ class KafkaCursorStore:
         self._loaded_under: dict[str, str | None] = {}
         #: (partition, offset) of this store's newest write, to see the topic go back.
         self._last_write: tuple[int, int] | None = None
+        #: cursor keys whose newest record was a tombstone at their last load.
+        self._reset: set[str] = set()
 
     async def cluster_id(self) -> str | None:
         """The id of the cluster the producer talks to (None when the broker has none).
@@ -75,14 +77,29 @@ class KafkaCursorStore:
 
     async def load_all(self) -> dict[str, dict[str, Any]]:
         """Every stored entry (``{"cursor", "committed_at"}``) by key, reading to the end."""
+        entries, _ = await self._read()
+        return entries
+
+    async def _read(self) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """Every stored entry by key, and the keys whose newest record is a tombstone."""
         entries: dict[str, dict[str, Any]] = {}
+        reset: set[str] = set()
         async for record in iter_to_end(self.bootstrap, self.settings, [self.topic]):
             key = record.key.decode("utf-8") if record.key else ""
             if record.value is None:
                 entries.pop(key, None)
+                reset.add(key)
             else:
                 entries[key] = json.loads(record.value)
-        return entries
+                reset.discard(key)
+        return entries, reset
+
+    def was_reset(self, connector: str, stream: str) -> bool:
+        """Whether the last :meth:`load` of the stream found its cursor reset on purpose
+        (a tombstone: ``hub offsets reset``, ``hub resync``), not gone with the broker's
+        data. Compaction drops tombstones after ``delete.retention.ms`` (a day by
+        default): a runtime that loads less often than that sees a reset as a loss."""
+        return cursor_key(connector, stream) in self._reset
 
     async def load(self, connector: str, stream: str) -> Cursor | None:
         """The committed cursor of one stream, or None when it never committed (or when its
@@ -93,8 +110,13 @@ class KafkaCursorStore:
         """
         key = cursor_key(connector, stream)
         current = await self.cluster_id()
-        entry = (await self.load_all()).get(key)
+        entries, reset = await self._read()
+        entry = entries.get(key)
         self._loaded_under[key] = current
+        if key in reset:
+            self._reset.add(key)
+        else:
+            self._reset.discard(key)
         if entry is None:
             return None
         written_under = entry.get("cluster")

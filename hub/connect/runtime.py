@@ -16,7 +16,9 @@ committed cursors. When the broker lost its data (it restarted empty: the cursor
 runtime committed is gone, the offsets topic went back, or the cluster id changed), the
 guard re-creates the topics, and the runtime forgets its cursors and resyncs every
 stream in full, so nothing the new broker never received is skipped (docs/decisions.md,
-"A broker that loses its data").
+"A broker that loses its data"). A cursor an operator reset (a tombstone in the offsets
+topic: ``hub offsets reset``, ``hub resync``) is not a loss: only that stream starts
+again from the beginning.
 """
 
 from __future__ import annotations
@@ -219,7 +221,11 @@ class ConnectorRuntime:
     async def _sync_stream(self, stream: StreamSpec, stop: asyncio.Event) -> None:
         cursor = await self.cursors.load(self.spec.name, stream.name)
         if cursor is None and stream.name in self._committed:
-            raise BrokerLostError(f"{self.spec.name}/{stream.name}: the committed cursor is gone")
+            if not self.cursors.was_reset(self.spec.name, stream.name):
+                raise BrokerLostError(f"{self.spec.name}/{stream.name}: its cursor is gone")
+            log.info("%s/%s: the cursor was reset (hub offsets reset, hub resync)",
+                     self.spec.name, stream.name)  # fmt: skip
+            self._committed.discard(stream.name)
         log.info(
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",

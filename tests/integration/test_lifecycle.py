@@ -17,9 +17,11 @@ import pytest
 from hub.catalogue import build_catalogue
 from hub.codec import decode_any
 from hub.config import HubSettings
-from hub.connect.host import ConnectorHost
+from hub.connect.cursor_store import cursor_key
+from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
+from hub.connect.runtime import RuntimeOptions
 from hub.connect.status import read_cursors, status_topic_spec
 
 pytestmark = pytest.mark.integration
@@ -191,3 +193,40 @@ async def test_the_catalogue_matches_the_topics_the_host_creates(host: Connector
     for name, spec in created.items():
         assert listed[name].partitions == spec.partitions
         assert listed[name].config == spec.config
+
+
+async def _cursors_committed(host: ConnectorHost, keys: set[str], limit_s: float = 60) -> None:
+    for _ in range(int(limit_s / 0.1)):
+        if keys <= set(await host.cursors.load_all()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"cursors never committed: {keys}")
+
+
+async def test_a_cursor_reset_while_following_resyncs_that_stream_only(
+    host: ConnectorHost,
+) -> None:
+    """An operator's reset is not a broker that lost its data: no other stream resyncs."""
+    options = {"province": {"seed": 23, "citizens": 400, "malformed_rate": 0.0}}
+    job = ConnectorJob(discover()["population"], options, RuntimeOptions(poll_interval_s=0.2))
+    keys = {cursor_key("population", s) for s in ("citizens", "households")}
+    stop = asyncio.Event()
+    following = asyncio.create_task(host.run([job], follow=True, stop=stop))
+    try:
+        await _cursors_committed(host, keys)
+        households_topic = host.topics.canonical("population", "household")
+        households = [
+            r async for r in iter_to_end(host.bootstrap, host.settings, [households_topic])
+        ]
+        citizens = await _citizen_records(host.settings, host.bootstrap)
+        await host.cursors.reset("population", "households")  # what `hub offsets reset` writes
+        await _cursors_committed(host, keys)  # the households stream synced again
+        await asyncio.sleep(0.6)  # a few more polls: nothing else moves
+    finally:
+        stop.set()
+    stats = (await asyncio.wait_for(following, 30))["population"]
+    assert host.generation == 0, "the reset was taken for a broker that lost its data"
+    assert stats.pulled == len(citizens) + 2 * len(households)
+    again = [r async for r in iter_to_end(host.bootstrap, host.settings, [households_topic])]
+    assert len(again) == 2 * len(households)
+    assert len(await _citizen_records(host.settings, host.bootstrap)) == len(citizens)
