@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
-NAMED = frozenset({"record", "error", "enum", "fixed"})
+from hub.codec.type_names import NAMED, PRIMITIVES
+
 PROMOTIONS = {
     "int": {"long", "float", "double"},
     "long": {"float", "double"},

@@ -17,10 +17,10 @@ from typing import Any
 
 from fastavro.logical_writers import LOGICAL_WRITERS
 
+from hub.codec.type_names import NAMED, PRIMITIVES
+
 __all__ = ["diagnose"]
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
-_NAMED = frozenset({"record", "error", "enum", "fixed"})
 _RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
@@ -39,7 +39,7 @@ def _collect(schema: Any, named: dict[str, Any]) -> None:
         for branch in schema:
             _collect(branch, named)
     elif isinstance(schema, dict):
-        if schema.get("type") in _NAMED and "name" in schema:
+        if schema.get("type") in NAMED and "name" in schema:
             named[schema["name"]] = schema
         for field in schema.get("fields", []):
             _collect(field["type"], named)
@@ -57,10 +57,10 @@ def _join(path: str, name: str) -> str:
 
 
 def _resolve(schema: Any, named: dict[str, Any]) -> Any:
-    while isinstance(schema, str) and schema not in _PRIMITIVES and schema in named:
+    while isinstance(schema, str) and schema not in PRIMITIVES and schema in named:
         schema = named[schema]
     kind = schema.get("type") if isinstance(schema, dict) else None
-    if isinstance(kind, str) and kind in named and kind not in _PRIMITIVES:
+    if isinstance(kind, str) and kind in named and kind not in PRIMITIVES:
         return _resolve(kind, named)
     return schema
 
@@ -179,7 +179,7 @@ def _union(value: Any, branches: list[Any], named: dict[str, Any], path: str) ->
         name, inner = value
         for branch in branches:
             resolved = _resolve(branch, named)
-            label = resolved["name"] if _kind(resolved) in _NAMED else _kind(resolved)
+            label = resolved["name"] if _kind(resolved) in NAMED else _kind(resolved)
             if label == name:
                 return _check(inner, branch, named, path)
         return f"{where}: the union has no branch named {name!r}"

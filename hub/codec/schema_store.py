@@ -16,9 +16,9 @@ from typing import Any, cast
 
 from fastavro.schema import fingerprint, parse_schema, to_parsing_canonical_form
 
+from hub.codec.type_names import PRIMITIVES
 from hub.errors import SchemaError
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _VERSIONED = re.compile(r"^(?P<entity>[a-z0-9_]+)\.v(?P<version>\d+)\.avsc$")
 
 
@@ -57,7 +57,7 @@ class SchemaVersion:
         for field in self.parsed["fields"]:
             branches = field["type"] if isinstance(field["type"], list) else []
             named = [b for b in branches if isinstance(b, dict) and b.get("type") == "record"]
-            refs = [b for b in branches if isinstance(b, str) and b not in _PRIMITIVES]
+            refs = [b for b in branches if isinstance(b, str) and b not in PRIMITIVES]
             if len(branches) == 2 and "null" in branches and len(named) + len(refs) == 1:
                 found.append((field["name"], named[0]["name"] if named else refs[0]))
         return tuple(found)

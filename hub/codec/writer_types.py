@@ -16,9 +16,10 @@ from typing import Any
 
 from fastavro.logical_writers import LOGICAL_WRITERS
 
+from hub.codec.type_names import PRIMITIVES
+
 __all__ = ["TYPE_NAMES", "SchemaTypes", "UnsupportedSchema"]
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 #: Logical types the compiled writer converts (the others that fastavro converts are refused).
 _LOGICAL = frozenset({"int-date", "long-timestamp-millis", "string-uuid"})
 
@@ -79,7 +80,7 @@ class SchemaTypes:
         if isinstance(schema, list):
             return "union", schema, None
         if isinstance(schema, str):
-            if schema in _PRIMITIVES:
+            if schema in PRIMITIVES:
                 return schema, schema, None
             if schema in self.named:
                 return self.resolve(self.named[schema])
@@ -95,7 +96,7 @@ class SchemaTypes:
             raise UnsupportedSchema(f"logical type {logical!r} on {kind!r}")
         if key not in _LOGICAL:
             key = None  # fastavro converts nothing for it: plain underlying type
-        if kind in _PRIMITIVES:
+        if kind in PRIMITIVES:
             return kind, schema, key
         if kind in ("record", "enum", "fixed", "array", "map"):
             return kind, schema, key
