@@ -1,7 +1,8 @@
 """``hub audit verify`` and ``hub audit who-accessed SUBJECT``: the audit log, read back.
 
 - ``verify``: reads ``<prefix>hub.audit`` from start to end, recomputes every chain and
-  checkpoint signature (:func:`hub.trust.audit_verify.verify`) with the public keys of
+  checkpoint signature (:class:`hub.trust.audit_verify.ChainVerifier`, record by record:
+  the log is never held in memory) with the public keys of
   ``HUB_TRUST_KEYS_DIR``; prints each chain and the first broken link (writer,
   sequence, partition and offset, why). Exit 0 when intact, 1 when a link is broken.
 - ``who-accessed SUBJECT``: every access to records looked up by that identifier (a
@@ -23,8 +24,8 @@ from hub.broker import broker_session
 from hub.cli.output import emit
 from hub.config import HubSettings
 from hub.connect.topics import TopicNames
-from hub.trust.audit_log import audit_topic, read_audit
-from hub.trust.audit_verify import Verification, verify, who_accessed
+from hub.trust.audit_log import audit_topic, iter_audit
+from hub.trust.audit_verify import ChainVerifier, Verification, access_naming, oldest_first
 from hub.trust.keys import KeyStore
 
 
@@ -45,20 +46,31 @@ async def verify_log(
     settings: HubSettings, bootstrap: str, topic: str | None = None
 ) -> Verification:
     """Verify the audit topic (or ``topic``) with the keys directory's public keys."""
-    name = topic or audit_topic(TopicNames(settings.topic_prefix))
-    records = await read_audit(bootstrap, settings, name)
-    return verify(records, KeyStore(settings.trust().keys_dir).trusted_keys())
+    checked, _ = await _read_log(settings, bootstrap, topic, subject=None)
+    return checked
 
 
 async def accesses_of(
     settings: HubSettings, bootstrap: str, subject: str, topic: str | None = None
 ) -> dict[str, Any]:
     """Every access naming ``subject``, and whether the log verified intact."""
+    checked, accesses = await _read_log(settings, bootstrap, topic, subject=subject)
+    return {"subject": subject, "log_intact": checked.intact, "accesses": accesses}
+
+
+async def _read_log(
+    settings: HubSettings, bootstrap: str, topic: str | None, *, subject: str | None
+) -> tuple[Verification, list[dict[str, Any]]]:
+    """Verify the log in one pass, keeping the accesses naming ``subject`` (if any): the
+    log is never held in memory, only its chains' summaries."""
     name = topic or audit_topic(TopicNames(settings.topic_prefix))
-    records = await read_audit(bootstrap, settings, name)
-    checked = verify(records, KeyStore(settings.trust().keys_dir).trusted_keys())
-    return {"subject": subject, "log_intact": checked.intact,
-            "accesses": who_accessed(records, subject)}  # fmt: skip
+    verifier = ChainVerifier(KeyStore(settings.trust().keys_dir).trusted_keys())
+    accesses = []
+    async for record in iter_audit(bootstrap, settings, name):
+        verifier.add(record)
+        if subject is not None and (access := access_naming(record, subject)) is not None:
+            accesses.append(access)
+    return verifier.result(), oldest_first(accesses)
 
 
 def _verify_text(topic: str, result: dict[str, Any]) -> str:

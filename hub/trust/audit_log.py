@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -40,6 +40,7 @@ __all__ = [
     "KafkaAuditSink",
     "audit_topic",
     "audit_topic_spec",
+    "iter_audit",
     "read_audit",
     "writer_id",
 ]
@@ -192,7 +193,12 @@ class AuditWriter:
 
 async def read_audit(bootstrap: str, settings: HubSettings, topic: str) -> list[StoredEntry]:
     """Every record of the audit topic, up to its end when read."""
-    return [
-        StoredEntry(r.partition, r.offset, r.key, r.value)
-        async for r in iter_to_end(bootstrap, settings, [topic])
-    ]
+    return [record async for record in iter_audit(bootstrap, settings, topic)]
+
+
+async def iter_audit(
+    bootstrap: str, settings: HubSettings, topic: str
+) -> AsyncIterator[StoredEntry]:
+    """The audit topic's records up to its end when read, in offset order per partition."""
+    async for r in iter_to_end(bootstrap, settings, [topic]):
+        yield StoredEntry(r.partition, r.offset, r.key, r.value)

@@ -21,6 +21,8 @@ break is where the log was tampered with. Entries after a chain's last checkpoin
 worker that stopped without its closing checkpoint (see ``docs/security.md``).
 
 :func:`who_accessed` lists the access entries naming a subject identifier.
+:class:`ChainVerifier` and :func:`access_naming` do the same one record at a time, so a
+reader of the topic holds only the chains' summaries and the accesses it keeps.
 """
 
 from __future__ import annotations
@@ -35,7 +37,17 @@ from typing import Any
 from hub.trust.audit import AUDIT_PRINCIPAL, GENESIS, canonical, checkpoint_input, entry_hash
 from hub.trust.keys import PublicKey
 
-__all__ = ["Break", "ChainSummary", "StoredEntry", "Verification", "verify", "who_accessed"]
+__all__ = [
+    "Break",
+    "ChainSummary",
+    "ChainVerifier",
+    "StoredEntry",
+    "Verification",
+    "access_naming",
+    "oldest_first",
+    "verify",
+    "who_accessed",
+]
 
 _HEADER = {"v": int, "kind": str, "writer": str, "seq": int, "at": str, "prev": str,
            "body": dict, "hash": str}  # fmt: skip
@@ -176,14 +188,43 @@ def _link_problem(entry: dict[str, Any], chain: ChainSummary, key: bytes | None)
 
 def verify(records: Iterable[StoredEntry], trusted: Mapping[str, PublicKey]) -> Verification:
     """Recompute every chain and checkpoint of the audit log (see the module docstring)."""
-    out = Verification()
+    verifier = ChainVerifier(trusted)
     for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        verifier.add(record)
+    return verifier.result()
+
+
+class ChainVerifier:
+    """:func:`verify`, one record at a time, holding only each chain's summary.
+
+    Records must come in offset order within each partition, as a consumer reads them;
+    partitions may interleave. A chain lives in one partition (its writer is the key), so
+    for an intact log the order across partitions changes nothing; an entry copied into
+    another partition is a break in any order, though which of the two records is
+    reported can differ. Breaks are listed in (partition, offset) order.
+
+    Args:
+        trusted: the public keys checkpoints may be signed with.
+    """
+
+    def __init__(self, trusted: Mapping[str, PublicKey]) -> None:
+        self._trusted = trusted
+        self._out = Verification()
+
+    def result(self) -> Verification:
+        """The verification of the records added so far."""
+        self._out.breaks.sort(key=lambda b: (b.partition, b.offset))
+        return self._out
+
+    def add(self, record: StoredEntry) -> None:
+        """Check one record against its writer's chain."""
+        out, trusted = self._out, self._trusted
         out.records += 1
         entry, problem = _parse(record.value)
         if entry is None:
             out.breaks.append(Break(record.partition, record.offset, None, None,
                                     problem or "unreadable"))  # fmt: skip
-            continue
+            return
         writer, seq = entry["writer"], entry["seq"]
         chain = out.chains.setdefault(writer, ChainSummary(writer))
         problem = problem or _link_problem(entry, chain, record.key)
@@ -202,22 +243,28 @@ def verify(records: Iterable[StoredEntry], trusted: Mapping[str, PublicKey]) -> 
         chain.first_at = chain.first_at or entry["at"]
         chain.last_at = entry["at"]
         chain.next_seq, chain.head = seq + 1, entry["hash"]
-    return out
 
 
 def who_accessed(records: Iterable[StoredEntry], subject: str) -> list[dict[str, Any]]:
     """Every readable access entry whose subjects include ``subject``, oldest first."""
-    found = []
-    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
-        entry, _ = _parse(record.value)
-        if entry is None or entry["kind"] != "access":
-            continue
-        body = entry["body"]
-        if subject in body["subjects"]:
-            found.append({
-                "at": entry["at"], "officer": body["officer"], "procedure": body["procedure"],
-                "dossier_id": body["dossier_id"], "status": body["status"],
-                "reads": body["reads"], "writer": entry["writer"], "seq": entry["seq"],
-            })  # fmt: skip
-    found.sort(key=lambda e: str(e["at"]))
-    return found
+    return oldest_first(a for r in records if (a := access_naming(r, subject)) is not None)
+
+
+def oldest_first(accesses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Accesses (from :func:`access_naming`) in time order, then by writer and sequence."""
+    return sorted(accesses, key=lambda e: (str(e["at"]), e["writer"], e["seq"]))
+
+
+def access_naming(record: StoredEntry, subject: str) -> dict[str, Any] | None:
+    """The access ``record`` holds when it is a readable access entry naming ``subject``."""
+    entry, _ = _parse(record.value)
+    if entry is None or entry["kind"] != "access":
+        return None
+    body = entry["body"]
+    if subject not in body["subjects"]:
+        return None
+    return {
+        "at": entry["at"], "officer": body["officer"], "procedure": body["procedure"],
+        "dossier_id": body["dossier_id"], "status": body["status"],
+        "reads": body["reads"], "writer": entry["writer"], "seq": entry["seq"],
+    }  # fmt: skip

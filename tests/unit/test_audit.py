@@ -15,7 +15,7 @@ import pytest
 
 from hub.trust.audit import AccessEntry, AuditChain, canonical, checkpoint_input, entry_hash
 from hub.trust.audit_log import AuditUnavailable, AuditWriter
-from hub.trust.audit_verify import StoredEntry, verify, who_accessed
+from hub.trust.audit_verify import ChainVerifier, StoredEntry, verify, who_accessed
 from hub.trust.keys import KeyStore, PublicKey, SigningKey, generate_key_pair
 
 WRITER = "crosscheck@127.0.0.1:6066#000000000001"
@@ -191,6 +191,25 @@ def test_chains_of_several_writers_interleave(key: SigningKey, trusted: dict[str
     result = verify(reversed(stored), trusted)  # order is restored by (partition, offset)
     assert result.intact and set(result.chains) == {WRITER, other}
     assert result.to_json()["first_break"] is None
+
+
+def test_record_by_record_verification_agrees_with_the_whole_log(
+    key: SigningKey, trusted: dict[str, Any]
+) -> None:
+    """As a consumer reads: offset order per partition, partitions interleaved."""
+    other = "crosscheck@10.0.0.2:6066#000000000002"
+    first, second = _stored(_chain(key), WRITER, 0), _stored(_chain(key, 4, 2, other), other, 1)
+    tampered = [*first[:4], first[5], first[4], *first[6:]]  # two entries swapped
+    tampered = [StoredEntry(0, i, r.key, r.value) for i, r in enumerate(tampered)]
+    for log in (first + second, tampered + second):
+        partitions = [[r for r in log if r.partition == p] for p in (0, 1)]
+        streamed = ChainVerifier(trusted)
+        for n in range(len(first)):  # one of each partition in turn
+            for part in partitions:
+                if n < len(part):
+                    streamed.add(part[n])
+        assert streamed.result().to_json() == verify(log, trusted).to_json()
+    assert not verify(tampered + second, trusted).intact
 
 
 def test_garbage_records_are_broken_links_not_crashes(trusted: dict[str, Any]) -> None:
