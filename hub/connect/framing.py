@@ -10,7 +10,8 @@ is (:meth:`hub.connect.publisher.BatchPublisher.publish_framed`).
 
 The bytes are those aiokafka would have written: record batch format v2, the producer's
 compression, at most the producer's batch size, keys placed by the Kafka default
-partitioner (:mod:`hub.connect.partitioning`), messages without a key spread round-robin.
+partitioner (:mod:`hub.connect.partitioning`), messages without a key spread round-robin
+from a random partition.
 An idempotent producer stamps its producer id and sequence numbers into each batch as it
 sends it; framed batches cannot take them, so :meth:`Framing.for_producer` gives None
 when idempotence is on and pages then travel as messages.
@@ -18,6 +19,7 @@ when idempotence is on and pages then travel as messages.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -117,7 +119,7 @@ class Framing:
         open_batches: dict[tuple[str, int], DefaultRecordBatchBuilder] = {}
         offsets: dict[tuple[str, int], int] = {}
         framed: list[FramedBatch] = []
-        spread = 0
+        spread = random.randrange(1 << 30)  # pages' few dead letters: not all on partition 0
         for message in messages:
             count = self.partitions[message.topic]
             if message.key is None:

@@ -18,11 +18,18 @@ from hub.config import HubSettings
 
 
 async def iter_to_end(
-    bootstrap: str, settings: HubSettings, topics: Sequence[str]
+    bootstrap: str,
+    settings: HubSettings,
+    topics: Sequence[str],
+    *,
+    partition_by_partition: bool = False,
 ) -> AsyncIterator[Any]:
     """Yield every record of ``topics`` up to the high watermark seen at the first fetch.
 
-    No consumer group is used (partitions are assigned), so nothing is committed.
+    No consumer group is used (partitions are assigned), so nothing is committed. Records
+    come in offset order per partition, partitions interleaved; with
+    ``partition_by_partition``, each partition whole before the next, in topic and
+    partition order.
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -48,20 +55,32 @@ async def iter_to_end(
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         listed = await consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if listed[tp] > 0}
         end: dict[TopicPartition, int] = {}
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000, max_records=10_000)
-            for tp in remaining:
-                if tp not in end and consumer.highwater(tp) is not None:
-                    end[tp] = consumer.highwater(tp)
-            for tp, records in batch.items():
-                limit = end.get(tp)
-                for record in records:
-                    if limit is None or record.offset < limit:
-                        yield record
-            for tp in list(remaining):
-                if tp in end and await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+        for group in [[tp] for tp in tps] if partition_by_partition else [tps]:
+            async for record in _read_to_end(consumer, group, listed, end):
+                yield record
     finally:
         await consumer.stop()
+
+
+async def _read_to_end(
+    consumer: AIOKafkaConsumer,
+    tps: list[TopicPartition],
+    listed: dict[TopicPartition, int],
+    end: dict[TopicPartition, int],
+) -> AsyncIterator[Any]:
+    """Yield the records of ``tps`` up to the high watermark each showed first."""
+    remaining = {tp for tp in tps if listed[tp] > 0}
+    while remaining:
+        batch = await consumer.getmany(*remaining, timeout_ms=1000, max_records=10_000)
+        for tp in remaining:
+            if tp not in end and consumer.highwater(tp) is not None:
+                end[tp] = consumer.highwater(tp)
+        for tp, records in batch.items():
+            limit = end.get(tp)
+            for record in records:
+                if limit is None or record.offset < limit:
+                    yield record
+        for tp in list(remaining):
+            if tp in end and await consumer.position(tp) >= end[tp]:
+                remaining.discard(tp)

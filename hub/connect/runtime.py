@@ -233,7 +233,8 @@ class ConnectorRuntime:
         # pages being encoded (in worker processes, or done at once), in source order
         encoding: deque[tuple[asyncio.Future[EncodedPage], Cursor, float]] = deque()
         in_flight: deque[tuple[asyncio.Task[None], Cursor, float]] = deque()
-        committer = CursorCommitter(lambda newest: self._commit(stream, newest))
+        loaded = cursor
+        committer = CursorCommitter(lambda newest: self._commit(stream, newest, loaded))
         framing = await self._framing()
         polled = self.metrics.hub.records_polled.labels(self.spec.name, stream.name)
         try:
@@ -337,10 +338,17 @@ class ConnectorRuntime:
         if keep == 0:
             await committer.flush()
 
-    async def _commit(self, stream: StreamSpec, cursor: Cursor) -> None:
-        """Write ``stream``'s cursor, unless the broker lost its data since the cycle began."""
+    async def _commit(self, stream: StreamSpec, cursor: Cursor, loaded: Cursor | None) -> None:
+        """Write ``stream``'s cursor, unless the broker lost its data since the cycle began.
+
+        A cursor equal to the one the cycle loaded is not written again: a caught-up
+        follower's empty polls would otherwise overwrite an operator's reset made between
+        the load and the commit.
+        """
         if self.guard.generation != self._generation:
             raise BrokerLostError("the broker lost its data while this cycle ran")
+        if cursor == loaded:
+            return
         began = time.perf_counter()
         try:
             await self.cursors.commit(self.spec.name, stream.name, cursor)

@@ -105,6 +105,7 @@ class AccessGate:
         self.writer = AuditWriter(AuditChain(writer, key, checkpoint_every), self._sink, on_entry)
         self._seal_after_s = seal_after_s
         self._sealing: asyncio.Task[None] | None = None
+        self._stop_sealing = asyncio.Event()
         self._started = asyncio.Event()
 
     @property
@@ -116,7 +117,9 @@ class AccessGate:
         """Open the audit log and record the active policy (the chain's first entry)."""
         await self._sink.start()
         await self.writer.activate(self.consumer, self.policy_hash, self.policy.version)
-        self._sealing = asyncio.ensure_future(self.writer.seal_periodically(self._seal_after_s))
+        self._sealing = asyncio.ensure_future(
+            self.writer.seal_periodically(self._seal_after_s, self._stop_sealing)
+        )
         self._started.set()
         policy, writer = self.policy, self.writer.writer
         log.info("access policy %s (version %s) active for consumer %s; audit writer %s",
@@ -124,8 +127,9 @@ class AccessGate:
 
     async def stop(self) -> None:
         """Seal the chain with its closing checkpoint and stop the producer."""
+        self._stop_sealing.set()
         if self._sealing is not None:
-            self._sealing.cancel()
+            await self._sealing  # a seal under way reaches the broker before the close
         try:
             if self._started.is_set():
                 await self.writer.close()

@@ -173,12 +173,18 @@ class AuditWriter:
             return
         await self._append("checkpoint", self.chain.seal)
 
-    async def seal_periodically(self, every_s: float) -> None:
-        """Seal every ``every_s`` seconds until cancelled or the log fails: a quiet
+    async def seal_periodically(self, every_s: float, stop: asyncio.Event) -> None:
+        """Seal every ``every_s`` seconds until ``stop`` is set or the log fails: a quiet
         worker's last entries get their signed checkpoint within that time, not only at
-        the next hundredth entry or a clean stop."""
+        the next hundredth entry or a clean stop. Stop it with the event, not by
+        cancelling: a seal cancelled between the chain and the broker would leave a gap
+        that the closing checkpoint then points across."""
         while not (self.failed or self.chain.closed):
-            await asyncio.sleep(every_s)
+            try:
+                await asyncio.wait_for(stop.wait(), every_s)
+                return
+            except TimeoutError:
+                pass
             try:
                 await self.seal()
             except AuditUnavailable:
@@ -199,6 +205,7 @@ async def read_audit(bootstrap: str, settings: HubSettings, topic: str) -> list[
 async def iter_audit(
     bootstrap: str, settings: HubSettings, topic: str
 ) -> AsyncIterator[StoredEntry]:
-    """The audit topic's records up to its end when read, in offset order per partition."""
-    async for r in iter_to_end(bootstrap, settings, [topic]):
+    """The audit topic's records up to its end when read, partition by partition, each in
+    offset order: the order :func:`hub.trust.audit_verify.verify` checks them in."""
+    async for r in iter_to_end(bootstrap, settings, [topic], partition_by_partition=True):
         yield StoredEntry(r.partition, r.offset, r.key, r.value)

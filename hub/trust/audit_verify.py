@@ -197,11 +197,12 @@ def verify(records: Iterable[StoredEntry], trusted: Mapping[str, PublicKey]) -> 
 class ChainVerifier:
     """:func:`verify`, one record at a time, holding only each chain's summary.
 
-    Records must come in offset order within each partition, as a consumer reads them;
-    partitions may interleave. A chain lives in one partition (its writer is the key), so
-    for an intact log the order across partitions changes nothing; an entry copied into
-    another partition is a break in any order, though which of the two records is
-    reported can differ. Breaks are listed in (partition, offset) order.
+    Give it the records partition by partition, each in offset order
+    (:func:`hub.trust.audit_log.iter_audit` reads them so), and its result is exactly
+    :func:`verify`'s. A chain lives in one partition (its writer is the key), so for an
+    intact log the order across partitions changes nothing, and an entry copied into
+    another partition is a break in any order; but which record is reported as the break
+    then depends on the order.
 
     Args:
         trusted: the public keys checkpoints may be signed with.

@@ -196,20 +196,20 @@ def test_chains_of_several_writers_interleave(key: SigningKey, trusted: dict[str
 def test_record_by_record_verification_agrees_with_the_whole_log(
     key: SigningKey, trusted: dict[str, Any]
 ) -> None:
-    """As a consumer reads: offset order per partition, partitions interleaved."""
+    """Fed partition by partition, as ``iter_audit`` reads the topic."""
     other = "crosscheck@10.0.0.2:6066#000000000002"
     first, second = _stored(_chain(key), WRITER, 0), _stored(_chain(key, 4, 2, other), other, 1)
-    tampered = [*first[:4], first[5], first[4], *first[6:]]  # two entries swapped
-    tampered = [StoredEntry(0, i, r.key, r.value) for i, r in enumerate(tampered)]
-    for log in (first + second, tampered + second):
-        partitions = [[r for r in log if r.partition == p] for p in (0, 1)]
+    swapped = [*first[:4], first[5], first[4], *first[6:]]
+    swapped = [StoredEntry(0, i, r.key, r.value) for i, r in enumerate(swapped)]
+    copied = [*second, StoredEntry(1, len(second), first[5].key, first[5].value)]
+    for log in (first + second, swapped + second, first + copied):
         streamed = ChainVerifier(trusted)
-        for n in range(len(first)):  # one of each partition in turn
-            for part in partitions:
-                if n < len(part):
-                    streamed.add(part[n])
-        assert streamed.result().to_json() == verify(log, trusted).to_json()
-    assert not verify(tampered + second, trusted).intact
+        for record in sorted(log, key=lambda r: (r.partition, r.offset)):
+            streamed.add(record)
+        assert streamed.result().to_json() == verify(reversed(log), trusted).to_json()
+    assert not verify(swapped + second, trusted).intact
+    copy = verify(first + copied, trusted)
+    assert [(b.partition, b.offset) for b in copy.breaks] == [(1, len(second))]
 
 
 def test_garbage_records_are_broken_links_not_crashes(trusted: dict[str, Any]) -> None:
@@ -293,7 +293,7 @@ async def test_a_quiet_chain_is_sealed_by_time(key: SigningKey, trusted: dict[st
         await writer.record(_access(n))
     open_tail = verify(_stored(sink.sent), trusted).chains[WRITER]
     assert open_tail.entries - open_tail.sealed == 4  # a truncation here would not show
-    sealing = asyncio.ensure_future(writer.seal_periodically(0.01))
+    sealing = asyncio.ensure_future(writer.seal_periodically(0.01, asyncio.Event()))
     for _ in range(100):
         await asyncio.sleep(0.01)
         if kinds.count("checkpoint"):
@@ -309,3 +309,14 @@ async def test_a_quiet_chain_is_sealed_by_time(key: SigningKey, trusted: dict[st
     assert sealing.done(), "the sealing stops with the chain"
     final = verify(_stored(sink.sent), trusted)
     assert final.intact and final.chains[WRITER].closed
+
+
+async def test_sealing_stops_at_once_when_told(key: SigningKey) -> None:
+    writer = AuditWriter(AuditChain(WRITER, key, 100), _Sink())
+    await writer.activate("crosscheck", "sha256:x", "1")
+    stop = asyncio.Event()
+    sealing = asyncio.ensure_future(writer.seal_periodically(30, stop))
+    await asyncio.sleep(0)
+    stop.set()
+    await asyncio.wait_for(sealing, 1)  # at once, not after 30 s
+    assert writer.chain.unsealed == 1 and not writer.failed

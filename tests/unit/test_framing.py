@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka import AIOKafkaProducer
 from aiokafka.record.memory_records import MemoryRecords
 
 from hub.config import HubSettings
@@ -54,20 +54,28 @@ def test_every_message_lands_once_in_its_partition_in_order() -> None:
         ]
 
 
-def test_the_bytes_are_those_of_aiokafkas_own_builder() -> None:
-    """Apart from the timestamps, which the builder takes from the clock."""
+async def test_a_batch_is_what_the_producers_own_batch_builder_writes() -> None:
+    """The same header fields, records and size; only the clock's timestamps may differ."""
     messages = _messages(5)
-    (framed,) = Framing(partitions={"t": 1}).frame(messages)
-    builder = DefaultRecordBatchBuilder(2, 0, 0, -1, -1, 0, 1024 * 1024)
-    for offset, m in enumerate(messages):
-        builder.append(offset, None, m.key, m.value, m.headers)
-    ours, theirs = MemoryRecords(framed.data).next_batch(), MemoryRecords(bytes(builder.build()))
+    settings = HubSettings(producer_compression="gzip", producer_batch_bytes=64 * 1024)
+    framing = Framing.for_producer(settings)
+    assert framing is not None
+    (framed,) = framing.with_partitions({"t": 1}).frame(messages)
+    producer = AIOKafkaProducer(**settings.producer_kwargs())  # never started: no I/O
+    builder = producer.create_batch()
+    await producer.stop()
+    for m in messages:
+        builder.append(key=m.key, value=m.value, timestamp=None, headers=m.headers)
+    ours, theirs = MemoryRecords(framed.data).next_batch(), MemoryRecords(bytes(builder._build()))
     other = theirs.next_batch()
     assert ours is not None and other is not None
-    assert (ours.magic, ours.attributes, ours.producer_id, ours.base_sequence) == (
-        other.magic, other.attributes, other.producer_id, other.base_sequence
-    )  # fmt: skip
-    assert len(framed.data) == len(builder.build())
+    fields = ("magic", "attributes", "compression_type", "producer_id", "producer_epoch",
+              "base_sequence", "last_offset_delta", "is_transactional")  # fmt: skip
+    assert [getattr(ours, f) for f in fields] == [getattr(other, f) for f in fields]
+    assert [(r.offset, r.key, r.value, r.headers) for r in ours] == [
+        (r.offset, r.key, r.value, r.headers) for r in other
+    ]
+    assert len(framed.data) == len(builder._build()) and framed.record_count() == 5
 
 
 def test_a_full_batch_rolls_over_and_keeps_the_order() -> None:
@@ -83,6 +91,9 @@ def test_messages_without_a_key_spread_over_the_partitions() -> None:
     messages = [OutgoingMessage("dlq", None, b"raw", []) for _ in range(9)]
     batches = Framing(partitions={"dlq": 3}).frame(messages)
     assert sorted((b.partition, b.record_count()) for b in batches) == [(0, 3), (1, 3), (2, 3)]
+    # pages with a single dead letter do not all land on the same partition
+    lone = {Framing(partitions={"dlq": 3}).frame(messages[:1])[0].partition for _ in range(60)}
+    assert lone == {0, 1, 2}
 
 
 def test_compression_is_the_producers() -> None:

@@ -116,6 +116,23 @@ def test_genuine_records_pass_and_each_refusal_has_the_hubs_reason(
             assert _reasons(subscriber, keys_dir, trusted, item) == (reason, reason), (reason, n)
 
 
+def test_a_warm_cache_of_verified_groups_lets_no_forgery_through(
+    subscriber: ModuleType, keys_dir: Path, signer: RecordSigner
+) -> None:
+    """Once a group's root verified, its other records skip the Ed25519 check, never their
+    own path to the root: a changed byte still gives another root, and is refused."""
+    warm = subscriber.TrustedKeys.load(keys_dir)
+    items = group(signer, 64, tombstone_every=9)
+    assert all(warm.check(k, v, dict(hs)) is None for k, v, hs in items)
+    assert len(warm.verified) == 1  # one signature for the whole group
+    for index, item in enumerate(items):
+        for field_name in FIELDS:
+            forged = tampered(item, field_name, index * 7, 1 + index % 255)
+            if forged is not None:
+                key, value, headers = forged
+                assert warm.check(key, value, dict(headers)) is not None, (index, field_name)
+
+
 @settings(
     max_examples=200,
     deadline=None,
