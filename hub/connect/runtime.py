@@ -121,7 +121,8 @@ class ConnectorRuntime:
         self.stats = StreamStats()
         self.state = "stopped"
         self.guard = guard or BrokerGuard()
-        #: streams this runtime committed a cursor for (a vanished one: the broker lost it).
+        #: streams whose committed cursor this runtime loaded or wrote (one that vanishes
+        #: without a tombstone: the broker lost it).
         self._committed: set[str] = set()
         #: the guard's generation when the current cycle began.
         self._generation = self.guard.generation
@@ -226,6 +227,8 @@ class ConnectorRuntime:
             log.info("%s/%s: the cursor was reset (hub offsets reset, hub resync)",
                      self.spec.name, stream.name)  # fmt: skip
             self._committed.discard(stream.name)
+        elif cursor is not None:  # a caught-up cycle writes none: it was seen committed here
+            self._committed.add(stream.name)
         log.info(
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",

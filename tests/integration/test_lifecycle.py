@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import CollectorRegistry
 
 from hub.catalogue import build_catalogue
 from hub.codec import decode_any
@@ -23,6 +25,7 @@ from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
 from hub.connect.runtime import RuntimeOptions
 from hub.connect.status import read_cursors, status_topic_spec
+from hub.metrics import HubMetrics
 
 pytestmark = pytest.mark.integration
 
@@ -230,3 +233,57 @@ async def test_a_cursor_reset_while_following_resyncs_that_stream_only(
     again = [r async for r in iter_to_end(host.bootstrap, host.settings, [households_topic])]
     assert len(again) == 2 * len(households)
     assert len(await _citizen_records(host.settings, host.bootstrap)) == len(citizens)
+
+
+async def test_a_caught_up_follower_notices_its_loaded_cursor_vanish(
+    host: ConnectorHost,
+) -> None:
+    """A follower that only ever loaded its cursors (a restart found them committed, and
+    nothing new came since) takes their disappearance for a lost broker at once: it
+    re-creates the topics and resyncs once, rather than first re-reading a stream as if
+    new and only then stumbling on the misshapen offsets topic."""
+    options = {"province": {"seed": 29, "citizens": 300, "malformed_rate": 0.0}}
+    spec = discover()["population"]
+    keys = {cursor_key("population", s) for s in ("citizens", "households")}
+    earlier = await host.run([ConnectorJob(spec, options)])  # it committed both cursors
+    await _cursors_committed(host, keys)
+    stop = asyncio.Event()
+    job = ConnectorJob(spec, options, RuntimeOptions(poll_interval_s=0.2))
+    metrics = HubMetrics(CollectorRegistry())
+    async with ConnectorHost(host.settings, host.bootstrap, metrics, host.schemas) as restarted:
+        following = asyncio.create_task(restarted.run([job], follow=True, stop=stop))
+        try:
+            await asyncio.sleep(1.0)  # several caught-up polls: nothing to commit
+            assert restarted.generation == 0
+            admin = AIOKafkaAdminClient(bootstrap_servers=host.bootstrap)
+            await admin.start()
+            try:  # the offsets topic gone, as with a broker that lost its data
+                await admin.delete_topics([host.topics.offsets()])
+            finally:
+                await admin.close()
+            for _ in range(100):
+                if restarted.generation:
+                    break
+                await asyncio.sleep(0.1)
+            assert restarted.generation == 1, "the vanished cursors were not taken for a loss"
+            full = earlier["population"].pulled
+            for _ in range(100):  # the resync, counted as it polls
+                if _polled(metrics) >= full:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(3)  # time enough for a second resync, were one coming
+            assert _polled(metrics) == full, "not exactly one full resync"
+            await _cursors_committed(restarted, keys)
+        finally:
+            stop.set()
+        await asyncio.wait_for(following, 30)
+
+
+def _polled(metrics: HubMetrics) -> float:
+    return sum(
+        metrics.registry.get_sample_value(
+            "hub_connector_records_polled_total", {"connector": "population", "stream": s}
+        )
+        or 0.0
+        for s in ("citizens", "households")
+    )
