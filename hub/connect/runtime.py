@@ -13,7 +13,7 @@ A broker failure stops a single run (``follow=False``): the cursor stays at the 
 acknowledged page. A following runtime waits it out instead, through its
 :class:`BrokerGuard` (the host): state ``degraded``, then the cycle starts again from the
 committed cursors. When the broker lost its data (it restarted empty: the cursor this
-runtime committed is gone, the offsets topic went back, or the cluster id changed), the
+runtime committed or loaded is gone, the offsets topic went back, or the cluster id changed), the
 guard re-creates the topics, and the runtime forgets its cursors and resyncs every
 stream in full, so nothing the new broker never received is skipped (docs/decisions.md,
 "A broker that loses its data"). A cursor an operator reset (a tombstone in the offsets
