@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from hub.broker import EmbeddedBroker
+from hub.trust.keys import KeyStore, PublicKey
+from hub.trust.signing import RecordSigner
 
 
 @pytest.fixture
@@ -27,3 +29,21 @@ def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture(scope="module")
+def keys(keys_dir: Path) -> KeyStore:
+    """The test session's key pairs (one per principal), read without the environment."""
+    return KeyStore(keys_dir, environ={})
+
+
+@pytest.fixture(scope="module")
+def signer(keys: KeyStore) -> RecordSigner:
+    """The population connector's signer."""
+    return RecordSigner(keys.signing_key("population"))
+
+
+@pytest.fixture(scope="module")
+def trusted(keys: KeyStore) -> dict[str, PublicKey]:
+    """The public keys a verifier trusts: every principal's."""
+    return keys.trusted_keys()

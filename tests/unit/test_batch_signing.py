@@ -36,26 +36,6 @@ Headers = list[tuple[str, bytes]]
 Item = tuple[bytes | None, bytes | None, Headers]
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyStore:
-    """A directory with one key pair for population."""
-    directory = tmp_path_factory.mktemp("batch-keys")
-    generate_key_pair("population", directory)
-    return KeyStore(directory, environ={})
-
-
-@pytest.fixture(scope="module")
-def signer(keys: KeyStore) -> RecordSigner:
-    """The population connector's signer."""
-    return RecordSigner(keys.signing_key("population"))
-
-
-@pytest.fixture(scope="module")
-def trusted(keys: KeyStore) -> dict[str, PublicKey]:
-    """The public keys a verifier trusts."""
-    return keys.trusted_keys()
-
-
 def group(signer: RecordSigner, count: int, *, tombstone_every: int = 0) -> list[Item]:
     """``count`` distinct records as an encoder makes them, signed with one call."""
     items: list[Item] = []

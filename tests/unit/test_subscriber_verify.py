@@ -47,21 +47,6 @@ def subscriber() -> Iterator[ModuleType]:
             sys.modules["subscriber"] = previous
 
 
-@pytest.fixture(scope="module")
-def keys(keys_dir: Path) -> KeyStore:
-    return KeyStore(keys_dir, environ={})
-
-
-@pytest.fixture(scope="module")
-def signer(keys: KeyStore) -> RecordSigner:
-    return RecordSigner(keys.signing_key("population"))
-
-
-@pytest.fixture(scope="module")
-def trusted(keys: KeyStore) -> dict[str, PublicKey]:
-    return keys.trusted_keys()
-
-
 def _reasons(subscriber: ModuleType, keys_dir: Path, trusted: dict[str, PublicKey],
              item: Item) -> tuple[str | None, str | None]:  # fmt: skip
     """(the subscriber's reason, the hub's), each None when the record is authentic."""
