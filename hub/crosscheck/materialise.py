@@ -48,7 +48,6 @@ from hub.config import HubSettings
 from hub.connect.topics import ClusterView, describe_cluster
 from hub.crosscheck.evidence import InMemoryEvidence
 from hub.crosscheck.record_intake import RecordIntake
-from hub.crosscheck.screening import RecordScreen
 from hub.crosscheck.store import EvidenceStore, MemoryStore
 from hub.metrics import HubMetrics
 
@@ -97,8 +96,6 @@ class Materialiser:
         self.caught_up = asyncio.Event()
         #: Verifies, decodes and keeps the records fetched.
         self.intake = RecordIntake(bootstrap, settings, schemas, self.topics, evidence, metrics)
-        #: Checks signatures (None when verification is off).
-        self.screen: RecordScreen | None = self.intake.screen
         #: ``time.perf_counter()`` when the first record arrived, and when caught up.
         self.first_record_at: float | None = None
         self.caught_up_at: float | None = None

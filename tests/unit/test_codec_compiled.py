@@ -27,6 +27,7 @@ from hub.codec.compiled import compile_encoder, unsupported_reason, zigzag
 from hub.codec.schema_store import SchemaVersion
 from hub.connect.registry import discover
 from hub.errors import SchemaValidationError
+from tests.sources import native_records
 
 REPO = Path(__file__).resolve().parents[2]
 STORE = SchemaStore(REPO / "schemas")
@@ -168,23 +169,12 @@ async def _mapped(spec: Any, seed: int) -> dict[str, list[dict[str, Any]]]:
     """Canonical record values of a small synthetic province, as the connector maps them
     (options as tests/contract/conftest.py's ``mock_options``)."""
     options = {"province": {"seed": seed, "citizens": 300, "malformed_rate": 0.0}, "page_size": 50}
-    adapter, mapper = spec.make_adapter(options), spec.make_mapper()
+    mapper = spec.make_mapper()
     out: dict[str, list[dict[str, Any]]] = {}
-    await adapter.open()
-    try:
-        for stream in spec.streams:
-            cursor = None
-            while True:
-                page = await adapter.fetch(stream.name, cursor, 100)
-                for native in page.records:
-                    for record in mapper.map(stream.name, native):
-                        if record.value is not None:
-                            out.setdefault(record.entity, []).append(record.value)
-                cursor = page.cursor
-                if not page.has_more:
-                    break
-    finally:
-        await adapter.close()
+    async for stream, native in native_records(spec, options, page_size=100):
+        for record in mapper.map(stream, native):
+            if record.value is not None:
+                out.setdefault(record.entity, []).append(record.value)
     return out
 
 
