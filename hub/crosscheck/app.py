@@ -25,6 +25,7 @@ from typing import Any
 
 import aiohttp
 import faust
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -247,8 +248,16 @@ class CrossCheckService:
         await self.verdicts.send(key=str(dossier_id).encode(), value=body)
 
     async def http_post(self, view: Any, request: Any) -> Any:
-        """``POST /crosscheck``: route to the applicant's worker, or answer here."""
-        body = await request.read()
+        """``POST /crosscheck``: route to the applicant's worker, or answer here.
+
+        A body over the web server's limit (1 MiB) is refused with 413 and the same JSON
+        shape as any refusal; it is not audited, since nothing of it was read.
+        """
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge as exc:
+            refusal = {"status": "REFUSED", "error": exc.text or "body too large", "field": None}
+            return view.json(refusal, status=413)
         try:
             dossier = parse_dossier(body)
         except DossierError:
