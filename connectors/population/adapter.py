@@ -30,6 +30,8 @@ class PopulationAdapter(SourceAdapter):
         page_size: records per request (the service caps it at 500).
     """
 
+    json_payloads = True  # the rows as orjson parsed them
+
     def __init__(self, service: PopulationService, page_size: int = 500) -> None:
         self.service = service
         self.page_size = page_size

@@ -12,7 +12,6 @@ the source's raw bytes, for operators, never evidence.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from hub.codec import AvroCodec, SchemaStore
 from hub.connect import headers as h
 from hub.connect.contract import ConnectorSpec, RecordMapper
 from hub.connect.framing import FramedBatch
+from hub.connect.message_ids import message_id
 from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
@@ -99,7 +99,7 @@ class PageEncoder:
         """
         out = EncodedPage()
         extracted = datetime.now(UTC).isoformat(timespec="milliseconds").encode()
-        correlation = uuid.uuid4().hex.encode()
+        correlation = message_id()
         common = [(h.SOURCE, self._source), (h.EXTRACTED_AT, extracted)]
         iso_of: dict[datetime, bytes] = {}  # update times repeat within a page
         signed: list[SigningItem] = []
@@ -120,7 +120,7 @@ class PageEncoder:
                     updated = iso_of[record.updated_at] = record.updated_at.isoformat().encode()
                     out.newest_update = max(out.newest_update, record.updated_at.timestamp())
                 headers = [
-                    (h.MESSAGE_ID, uuid.uuid4().hex.encode()),
+                    (h.MESSAGE_ID, message_id()),
                     *common,
                     (h.SCHEMA, self._fingerprints[record.entity]),
                     (h.SOURCE_VERSION, record.source_version.encode()),
@@ -159,7 +159,7 @@ class PageEncoder:
                 None,
                 native.raw_bytes(),
                 [
-                    (h.MESSAGE_ID, uuid.uuid4().hex.encode()),
+                    (h.MESSAGE_ID, message_id()),
                     (h.SOURCE, self._source),
                     (h.STREAM, stream.encode()),
                     (h.STAGE, stage.encode()),

@@ -52,9 +52,15 @@ async def iter_to_end(
         ]
         if not tps:
             return
+        # Ask the ends before assigning: an assigned consumer at once long-polls its
+        # partitions, and a broker answers a connection's requests in order, so the
+        # ListOffsets of an empty partition waited out that fetch (fetch_max_wait_ms).
+        listed = await consumer.end_offsets(tps)
+        tps = [tp for tp in tps if listed[tp] > 0]
+        if not tps:
+            return
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        listed = await consumer.end_offsets(tps)
         end: dict[TopicPartition, int] = {}
         for group in [[tp] for tp in tps] if partition_by_partition else [tps]:
             async for record in _read_to_end(consumer, group, listed, end):

@@ -130,6 +130,7 @@ class ConnectorRuntime:
             PageEncoder(spec, mapper, schemas, topics, signer),
             recipe_for(spec, mapper, schemas, topics, signer),
             encoding,
+            json_payloads=adapter.json_payloads,
         )
         self._fetcher = ResilientFetcher(
             adapter,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from hub.connect.encoder import PageEncoder
 from hub.connect.encoder_pool import EncodingPool, PageEncoding, recipe_for
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
+from hub.connect.records import NativeRecord
 from hub.connect.registry import discover
 from hub.connect.runtime import RuntimeOptions
 from hub.trust.keys import KeyStore
@@ -103,3 +105,18 @@ async def test_a_mapper_that_cannot_be_pickled_is_run_inline(
     assert PageEncoding(encoder, recipe_for(
         POPULATION, POPULATION.make_mapper(), host.schemas, host.topics, signer
     ), pool).parallel == 2  # fmt: skip
+
+
+async def test_a_page_that_cannot_be_pickled_is_encoded_inline(
+    host: ConnectorHost, pool: EncodingPool
+) -> None:
+    """A payload that cannot cross to a worker (here a lambda) is no failure: the pool
+    declines the page and the runtime encodes it in its own process, as for a small page."""
+    signer = host.signer("population")
+    recipe = recipe_for(POPULATION, POPULATION.make_mapper(), host.schemas, host.topics, signer)
+    records = [NativeRecord({"soDinhDanh": lambda: None}, position=f"p#{n}") for n in range(200)]
+    assert await pool.encode(pickle.dumps(recipe), "citizens", records, None) is None
+    encoder = PageEncoder(POPULATION, POPULATION.make_mapper(), host.schemas, host.topics, signer)
+    page = await PageEncoding(encoder, recipe, pool).submit("citizens", records, None)
+    assert page.rejected == 200  # dead letters, encoded inline
+    assert pool.workers == 2, "the pool must not be given up for one page"

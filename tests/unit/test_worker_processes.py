@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from hub.worker_processes import PIPE_BYTES, spawn_pool
+
 _ORPHAN_SCRIPT = """
 import os, signal
 from hub.worker_processes import spawn_pool
@@ -44,3 +46,16 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_the_pools_pipes_hold_a_whole_page() -> None:
+    """The task and result pipes are widened, so the next page waits whole in the pipe."""
+    import fcntl  # Linux: the widening is Linux only
+
+    pool = spawn_pool(1)
+    try:
+        for queue in (pool._call_queue, pool._result_queue):  # type: ignore[attr-defined]
+            assert fcntl.fcntl(queue._writer.fileno(), fcntl.F_GETPIPE_SZ) == PIPE_BYTES
+        assert pool.submit(int).result(timeout=60) == 0
+    finally:
+        pool.shutdown()
