@@ -34,7 +34,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.mock_options import shared_province
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
-from hub.connect.topics import TopicNames
+from hub.connect.topics import TopicNames, delete_topics_under
 from hub.crosscheck.app import dossiers_topic, verdicts_topic
 from hub.crosscheck.demo_run import running_worker
 from hub.crosscheck.dossier import Dossier, dossier_json
@@ -57,6 +57,15 @@ async def bench_crosscheck(
     settings = settings.model_copy(
         update={"topic_prefix": f"{settings.topic_prefix}bench-cc-{uuid.uuid4().hex[:8]}."}
     )
+    try:
+        return await _measured(settings, bootstrap, citizens, rate, seconds, runs)
+    finally:  # a benchmark leaves no topics behind
+        await delete_topics_under(bootstrap, settings, [settings.topic_prefix])
+
+
+async def _measured(
+    settings: HubSettings, bootstrap: str, citizens: int, rate: float, seconds: float, runs: int
+) -> dict[str, Any]:
     config = ProvinceConfig(seed=13, citizens=citizens, malformed_rate=0)
     schemas = SchemaStore(settings.schemas_dir)
     options = {"province": config.model_dump()}

@@ -32,7 +32,7 @@ from hub.connect.host import ConnectorHost
 from hub.connect.publisher import BatchPublisher, OutgoingMessage
 from hub.connect.reader import iter_to_end
 from hub.connect.runtime import ConnectorRuntime
-from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
+from hub.connect.topics import TopicNames, TopicSpec, delete_topics_under, ensure_topics
 from hub.metrics import HubMetrics
 from hub.province import Province, ProvinceConfig
 
@@ -52,32 +52,34 @@ async def bench_ingest(
     batch_rates: list[float] = []
     messages: list[OutgoingMessage] = []
     await EncodingPool.shared(settings.encode_workers).wait_ready()
-    for round_number in range(runs + 1):
-        run_settings = settings.model_copy(
-            update={"topic_prefix": f"{settings.topic_prefix}bench-{uuid.uuid4().hex[:8]}."}
-        )
-        async with ConnectorHost(
-            run_settings, bootstrap, HubMetrics(CollectorRegistry()), schemas
-        ) as host:
-            await host.prepare([spec])
-            runtime = ConnectorRuntime(
-                spec, PopulationAdapter(replay), spec.make_mapper(),  # type: ignore[arg-type]
-                publisher=host.publisher, cursors=host.cursors, schemas=schemas,
-                topics=host.topics, metrics=host.metrics.connector(spec.name),
-                signer=host.signer(spec.name), encoding=host.encoding,
-            )  # fmt: skip
-            began = time.perf_counter()
-            stats = await runtime.run()
-            elapsed = time.perf_counter() - began
-            if round_number == 0:  # warm-up: records the source answers and the messages
-                messages = await _produced(bootstrap, run_settings, host.topics, spec)
-                # The simulated province and its recorded answers live in this process, as
-                # no real source would: keep the garbage collector from rescanning them.
-                gc.freeze()
-                continue
-            hub_rates.append(stats.published / elapsed)
-        send_rates.append(await _baseline(settings, bootstrap, messages, batch=False))
-        batch_rates.append(await _baseline(settings, bootstrap, messages, batch=True))
+    own = f"{settings.topic_prefix}bench-{uuid.uuid4().hex[:8]}-"  # all this run's topics
+    try:
+        for round_number in range(runs + 1):
+            run_settings = settings.model_copy(update={"topic_prefix": f"{own}{round_number}."})
+            async with ConnectorHost(
+                run_settings, bootstrap, HubMetrics(CollectorRegistry()), schemas
+            ) as host:
+                await host.prepare([spec])
+                runtime = ConnectorRuntime(
+                    spec, PopulationAdapter(replay), spec.make_mapper(),  # type: ignore[arg-type]
+                    publisher=host.publisher, cursors=host.cursors, schemas=schemas,
+                    topics=host.topics, metrics=host.metrics.connector(spec.name),
+                    signer=host.signer(spec.name), encoding=host.encoding,
+                )  # fmt: skip
+                began = time.perf_counter()
+                stats = await runtime.run()
+                elapsed = time.perf_counter() - began
+                if round_number == 0:  # warm-up: records the source answers and the messages
+                    messages = await _produced(bootstrap, run_settings, host.topics, spec)
+                    # The simulated province and its recorded answers live in this process, as
+                    # no real source would: keep the garbage collector from rescanning them.
+                    gc.freeze()
+                    continue
+                hub_rates.append(stats.published / elapsed)
+            send_rates.append(await _baseline(settings, bootstrap, own, messages, batch=False))
+            batch_rates.append(await _baseline(settings, bootstrap, own, messages, batch=True))
+    finally:  # a benchmark leaves no topics behind, on a real cluster least of all
+        await delete_topics_under(bootstrap, settings, [own])
     hub_rate = statistics.median(hub_rates)
     send_rate = statistics.median(send_rates)
     batch_rate = statistics.median(batch_rates)
@@ -105,9 +107,14 @@ async def _produced(
 
 
 async def _baseline(
-    settings: HubSettings, bootstrap: str, messages: list[OutgoingMessage], *, batch: bool
+    settings: HubSettings,
+    bootstrap: str,
+    prefix: str,
+    messages: list[OutgoingMessage],
+    *,
+    batch: bool,
 ) -> float:
-    topic = f"{settings.topic_prefix}bench-baseline-{uuid.uuid4().hex[:8]}"
+    topic = f"{prefix}baseline-{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, settings, [TopicSpec(topic, settings.topic_partitions)])
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **settings.producer_kwargs())
     await producer.start()

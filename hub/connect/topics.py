@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 from aiokafka.protocol.metadata import MetadataRequest
 
 from hub.config import HubSettings
@@ -133,3 +134,25 @@ async def _delete_misshapen(admin: AIOKafkaAdminClient, wanted: list[TopicSpec])
             len(misshapen), ", ".join(misshapen),
         )  # fmt: skip
         await admin.delete_topics(misshapen)
+
+
+async def delete_topics_under(
+    bootstrap: str, settings: HubSettings, prefixes: Iterable[str]
+) -> list[str]:
+    """Delete every topic whose name starts with one of ``prefixes`` (a benchmark's own
+    topics, when it is done); return their names. Best effort: a refusal is logged."""
+    wanted = tuple(p for p in prefixes if p)
+    if not wanted:
+        return []
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **settings.security().client_kwargs())
+    await admin.start()
+    try:
+        doomed = sorted(t for t in await admin.list_topics() if t.startswith(wanted))
+        if doomed:
+            await admin.delete_topics(doomed)
+    except KafkaError as exc:
+        log.warning("could not delete the topics under %s: %s", ", ".join(wanted), exc)
+        return []
+    finally:
+        await admin.close()
+    return doomed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +25,15 @@ def hub(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.Com
         [*HUB, *args], env={**base, **env}, capture_output=True, text=True, timeout=timeout,
         check=False,
     )  # fmt: skip
+
+
+async def _topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
 
 
 def last_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -63,7 +74,10 @@ def test_demo_uses_an_external_cluster_when_configured(bootstrap: str, tmp_path:
 
 def test_bench_ingest_reports_hub_baseline_and_ratio(bootstrap: str, tmp_path: Path) -> None:
     env = {"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_STATE_DIR": str(tmp_path)}
+    before = asyncio.run(_topics(bootstrap))
     result = last_json(hub("bench", "ingest", "--records", "400", "--runs", "1", "--json", env=env))
+    left = {t for t in asyncio.run(_topics(bootstrap)) - before if t.startswith("bench-")}
+    assert not left, f"the benchmark left its topics behind: {sorted(left)}"
     assert result["records"] == 400
     assert result["hub_records_per_s"] > 0
     assert result["baseline_records_per_s"] > 0
