@@ -37,7 +37,8 @@ from hub.connect.committer import CursorCommitter
 from hub.connect.contract import ConnectorSpec, RecordMapper, SourceAdapter, StreamSpec
 from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder import EncodedPage, PageEncoder
-from hub.connect.encoder_pool import EncodingPool, PageEncoding, recipe_for
+from hub.connect.encoder_pool import EncodingPool, PageEncoding
+from hub.connect.encoder_worker import recipe_for
 from hub.connect.fetcher import ResilientFetcher
 from hub.connect.framing import Framing
 from hub.connect.publisher import BatchPublisher

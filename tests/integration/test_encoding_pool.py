@@ -14,7 +14,8 @@ import pytest
 
 from hub.codec import decode_any
 from hub.connect.encoder import PageEncoder
-from hub.connect.encoder_pool import EncodingPool, PageEncoding, recipe_for
+from hub.connect.encoder_pool import EncodingPool, PageEncoding
+from hub.connect.encoder_worker import recipe_for
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.records import NativeRecord

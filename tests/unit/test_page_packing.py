@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hub.connect.encoder_pool import _packed, _unpacked
+from hub.connect.page_crossing import pack_page, unpack_page
 from hub.connect.records import NativeRecord
 
 _JSON_ROWS: list[Any] = [
@@ -22,21 +22,21 @@ def test_json_rows_cross_unchanged(json_payloads: bool) -> None:
         NativeRecord(row, raw=b"raw" if n == 1 else None, position=f"citizens@p#{n}")
         for n, row in enumerate(_JSON_ROWS)
     ]
-    assert _unpacked(_packed(records, json_payloads)) == records
+    assert unpack_page(pack_page(records, json_payloads)) == records
 
 
 def test_payloads_that_json_would_change_are_pickled() -> None:
     """An adapter that says JSON but hands over something JSON cannot carry exactly (an
     integer beyond 64 bits) still gets its payloads across unchanged."""
     records = [NativeRecord({"n": 2**70}, position="p#0"), NativeRecord({"n": 1}, position="p#1")]
-    assert _unpacked(_packed(records, json_payloads=True)) == records
+    assert unpack_page(pack_page(records, json_payloads=True)) == records
 
 
 def test_non_json_payloads_of_other_adapters_keep_their_types() -> None:
     records = [NativeRecord({"when": (2025, 7, 1), "raw": b"\x00\x01"}, position="row 1")]
-    assert _unpacked(_packed(records, json_payloads=False)) == records
+    assert unpack_page(pack_page(records, json_payloads=False)) == records
 
 
 def test_a_payload_that_cannot_be_pickled_is_refused() -> None:
     with pytest.raises((TypeError, AttributeError)):
-        _packed([NativeRecord({"hook": lambda: None})], json_payloads=False)
+        pack_page([NativeRecord({"hook": lambda: None})], json_payloads=False)
