@@ -1,7 +1,8 @@
 """The baseline of ``hub bench crosscheck``: a bare Faust agent that only consumes a topic.
 
-Run as ``python -m hub.bench.bare_faust`` with ``BENCH_BOOTSTRAP``, ``BENCH_TOPICS``,
-``BENCH_RECORDS``, ``BENCH_OUTPUT`` and ``BENCH_DATADIR`` in the environment. The agent
+Run as ``python -m hub.bench.bare_faust`` with ``BENCH_APP_ID`` (the Faust app id, which
+names the topics Faust creates), ``BENCH_BOOTSTRAP``, ``BENCH_TOPICS``, ``BENCH_RECORDS``,
+``BENCH_OUTPUT`` and ``BENCH_DATADIR`` in the environment. The agent
 counts records and, at the expected number, writes ``{"records", "seconds"}`` (first
 record to last) to the output file; the benchmark then stops the process.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def main() -> None:
     expected = int(os.environ["BENCH_RECORDS"])
     output = Path(os.environ["BENCH_OUTPUT"])
     app = faust.App(
-        f"bench-bare-{uuid.uuid4().hex[:8]}",
+        os.environ["BENCH_APP_ID"],
         broker=f"kafka://{os.environ['BENCH_BOOTSTRAP']}",
         broker_credentials=load_settings().security().faust_credentials(),  # HUB_KAFKA_*
         store="memory://",

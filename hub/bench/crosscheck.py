@@ -78,7 +78,9 @@ async def _measured(
     hub_rates, bare_rates = [], []
     for _ in range(runs):
         hub_rates.append(await _materialise_rate(settings, bootstrap, schemas, topics, records))
-        bare_rates.append(await _bare_faust_rate(bootstrap, topics, records))
+        bare_rates.append(
+            await _bare_faust_rate(bootstrap, topics, records, f"{settings.topic_prefix}bare")
+        )
     dossiers = generate_dossiers(shared_province(config)).dossiers
     offered = [g.dossier for g in dossiers]
     latencies = await _latencies(settings, bootstrap, offered, rate, seconds)
@@ -122,10 +124,13 @@ async def _materialise_rate(
     return records / (last - first)
 
 
-async def _bare_faust_rate(bootstrap: str, topics: list[str], records: int) -> float:
+async def _bare_faust_rate(bootstrap: str, topics: list[str], records: int, app_id: str) -> float:
+    """The bare Faust agent's records per second; its app id (and so the topics Faust
+    creates for it) is under the benchmark's prefix, deleted at the end."""
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "bare.json"
-        env = {**os.environ, "BENCH_BOOTSTRAP": bootstrap, "BENCH_TOPICS": ",".join(topics),
+        env = {**os.environ, "BENCH_APP_ID": app_id, "BENCH_BOOTSTRAP": bootstrap,
+               "BENCH_TOPICS": ",".join(topics),
                "BENCH_RECORDS": str(records), "BENCH_OUTPUT": str(output),
                "BENCH_DATADIR": str(Path(scratch) / "faust")}  # fmt: skip
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, returns at once

@@ -30,9 +30,10 @@ class SourceAdapter(ABC):
     escape, and they never sleep or retry themselves: the runtime does.
     """
 
-    #: True when every payload is exactly what a JSON parser gives (dicts with text
-    #: keys, lists, text, integers of up to 64 bits, floats, booleans, None): pages then
-    #: cross to the encoding workers as JSON, which costs about a third of pickling them.
+    #: True when every payload is exactly what ``orjson.loads`` returned (dicts, lists,
+    #: text, integers, finite floats, booleans, None, nothing changed since): pages then
+    #: cross to the encoding workers as JSON, about a third of the cost of pickling them.
+    #: Leave it False for anything else (tuples, NaN, dates: JSON would change them).
     json_payloads: ClassVar[bool] = False
 
     async def open(self) -> None:  # noqa: B027 - optional hook, harmless default

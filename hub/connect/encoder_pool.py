@@ -120,7 +120,7 @@ class EncodingPool:
         """Encode a page in a worker; None when the pool cannot (the caller encodes it).
 
         With ``framing``, the page comes back as record batches, not messages. With
-        ``json_payloads``, the payloads travel as JSON (see the module docstring).
+        ``json_payloads``, the payloads travel as JSON (:mod:`hub.connect.page_crossing`).
         """
         executor = self._executor
         if executor is None or not self.ready:

@@ -25,6 +25,14 @@ from hub.connect.records import NativeRecord
 
 __all__ = ["Packed", "Shaped", "pack_page", "shape_page", "unpack_page", "unshape_page"]
 
+#: orjson options that make it refuse, rather than turn into text, what a JSON parser never
+#: returns: dates and times, dataclasses, subclasses of the JSON types.
+_REFUSE_NON_JSON = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
 #: A page as it crosses to a worker: payloads (a list, or JSON of one), raw bytes, positions.
 Packed = tuple[list[Any] | bytes, list[bytes | None], list[str]]
 
@@ -36,9 +44,9 @@ def pack_page(records: Sequence[NativeRecord], json_payloads: bool) -> bytes:
         TypeError, pickle.PicklingError, AttributeError: a payload cannot cross.
     """
     payloads: list[Any] | bytes = [r.payload for r in records]
-    if json_payloads:  # unless not plain JSON after all (a 65-bit integer...)
+    if json_payloads:  # unless orjson refuses them (bytes, a 65-bit integer, a date...)
         with contextlib.suppress(orjson.JSONEncodeError):
-            payloads = orjson.dumps(payloads)
+            payloads = orjson.dumps(payloads, option=_REFUSE_NON_JSON)
     packed: Packed = (payloads, [r.raw for r in records], [r.position for r in records])
     return pickle.dumps(packed, pickle.HIGHEST_PROTOCOL)
 

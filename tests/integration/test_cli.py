@@ -124,7 +124,10 @@ def test_bench_crosscheck_reports_latency_and_materialisation(
 ) -> None:
     env = {"HUB_KAFKA_BOOTSTRAP": bootstrap, "HUB_STATE_DIR": str(tmp_path)}
     args = ("--citizens", "300", "--rate", "20", "--seconds", "2", "--runs", "1", "--json")
+    before = asyncio.run(_topics(bootstrap))
     result = last_json(hub("bench", "crosscheck", *args, env=env, timeout=300))
+    left = {t for t in asyncio.run(_topics(bootstrap)) - before if t.startswith("bench-")}
+    assert not left, f"the benchmark left its topics behind: {sorted(left)}"
     assert result["dossiers"] == 40
     assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert result["materialise_records_per_s"] > 0
