@@ -10,7 +10,7 @@ Layout (``examples/connectors.toml`` is a complete, commented example)::
     owner = "Ministry of Public Security (C06)"   # overrides the declaration's owner
     [connectors.population.options]    # validated by the connector's options model
     page_size = 500
-    [connectors.population.runtime]    # hub.connect.runtime.RuntimeOptions
+    [connectors.population.runtime]    # hub.connect.runtime_options.RuntimeOptions
     rate_limit_per_s = 20
     [connectors.population.secrets]    # references only: never a literal secret
     api_token = { env = "POPULATION_API_TOKEN" }
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from hub.connect.contract import ConnectorSpec
 from hub.connect.host import ConnectorJob
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 from hub.errors import ConfigurationError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

@@ -33,7 +33,8 @@ from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder_pool import EncodingPool
 from hub.connect.framing import Framing
 from hub.connect.publisher import BatchPublisher
-from hub.connect.runtime import ConnectorRuntime, RuntimeOptions, StreamStats
+from hub.connect.runtime import ConnectorRuntime
+from hub.connect.runtime_options import RuntimeOptions, StreamStats
 from hub.connect.topics import TopicNames, TopicSpec, ensure_topics
 from hub.errors import BrokerError
 from hub.metrics import HubMetrics

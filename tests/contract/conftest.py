@@ -19,7 +19,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.records import Cursor
 from hub.connect.registry import discover
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 from hub.errors import RecordError
 
 CONNECTORS = list(discover().values())

@@ -28,7 +28,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.mock_options import shared_province
 from hub.connect.registry import discover
 from hub.connect.resilience import RetryPolicy
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 from hub.connect.status import read_cursors
 from hub.connect.topics import TopicNames, describe_cluster
 from hub.crosscheck.evidence import InMemoryEvidence

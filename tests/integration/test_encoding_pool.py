@@ -20,7 +20,7 @@ from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.records import NativeRecord
 from hub.connect.registry import discover
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 from hub.trust.keys import KeyStore
 from hub.trust.signing import RecordVerifier
 

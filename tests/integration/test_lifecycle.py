@@ -23,7 +23,7 @@ from hub.connect.cursor_store import cursor_key
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 from hub.connect.status import read_cursors, status_topic_spec
 from hub.metrics import HubMetrics
 

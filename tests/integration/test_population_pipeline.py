@@ -14,7 +14,7 @@ from hub.codec import decode_any
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.registry import discover
-from hub.connect.runtime import RuntimeOptions
+from hub.connect.runtime_options import RuntimeOptions
 
 pytestmark = pytest.mark.integration
 

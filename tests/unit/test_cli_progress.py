@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hub.cli.progress import ProgressReporter
-from hub.connect.runtime import StreamStats
+from hub.connect.runtime_options import StreamStats
 
 
 def _runtime(state: str = "running") -> Any:
