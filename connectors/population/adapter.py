@@ -17,13 +17,22 @@ PATHS = {"citizens": "/api/v1/congdan", "households": "/api/v1/hogiadinh"}
 KEY_FIELD = {"citizens": "soDinhDanh", "households": "maHoGiaDinh"}
 
 
+def _usable_key(value: object) -> bool:
+    """Whether ``value`` can be a cursor key: PINs and household ids are ASCII digits."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 class PopulationAdapter(SourceAdapter):
     """Reads citizens and households changed since a compound cursor.
 
     The cursor is ``{"updated_at": <ngayCapNhat of the last record>, "key": <its id>}``.
     Within one sync the service's page token is followed; on resume the adapter asks for
     records changed since ``updated_at`` and skips those at or before ``(updated_at, key)``,
-    so records sharing a timestamp are neither lost nor repeated.
+    so records sharing a timestamp are neither lost nor repeated. A record whose key is
+    garbled (a PIN with a letter in it) does not move the cursor and is never skipped: the
+    service placed it by its true key, so a cursor taken from the garbled one would skip
+    the records after it that share its timestamp. After a restart it may come again, as
+    a duplicate dead letter.
 
     Args:
         service: the (simulated) population API.
@@ -55,11 +64,13 @@ class PopulationAdapter(SourceAdapter):
         last = position
         key_field = KEY_FIELD[stream]
         for n, row in enumerate(rows):
-            row_position = (str(row.get("ngayCapNhat", "")), str(row.get(key_field, "")))
-            if row_position <= position:
-                continue
+            stamp, key = row.get("ngayCapNhat"), row.get(key_field)
+            if isinstance(stamp, str) and stamp and _usable_key(key):
+                row_position = (stamp, str(key))
+                if row_position <= position:
+                    continue
+                last = max(last, row_position)
             records.append(NativeRecord(row, position=f"{stream}@{position[0]}#{n}"))
-            last = max(last, row_position)
         next_token = data.get("maTrangTiep")
         if next_token:
             self._tokens[(stream, *last)] = str(next_token)

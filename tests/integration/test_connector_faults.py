@@ -8,6 +8,7 @@ reason. Duplicates are allowed, losses are not.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import signal
 import subprocess
@@ -45,7 +46,11 @@ CONNECTORS = discover()
 
 
 def _seed() -> int:
-    return uuid.uuid4().int % 1_000_000
+    """A fresh seed per test, or ``HUB_TEST_SEED`` to replay a failure (the seed is printed
+    on standard output, which pytest shows for a failing test)."""
+    seed = int(os.environ.get("HUB_TEST_SEED") or uuid.uuid4().int % 1_000_000)
+    print(f"seed: {seed} (replay with HUB_TEST_SEED={seed})")
+    return seed
 
 
 async def _account(

@@ -76,6 +76,24 @@ async def test_resume_from_every_page_cursor() -> None:
         assert _pins(rest) == _pins(rows[consumed:]), f"resume after page {n}"
 
 
+@pytest.mark.parametrize("limit", [3, 7])
+async def test_resume_after_a_garbled_key_loses_nothing(limit: int) -> None:
+    """A garbled PIN ("07420X...") sorts after the record's true place; a cursor taken from
+    it would skip the records sharing its timestamp that the next page holds. Resuming
+    from every page cursor of a sync with many garbled PINs misses nothing (a garbled
+    record may come twice: at-least-once)."""
+    service = _service(300, malformed_rate=0.3)
+    rows, cursors = await _drain(PopulationAdapter(service), None, limit)
+    garbled = [pin for pin in _pins(rows) if not pin.isdigit()]
+    assert len(garbled) > 10
+    for n, cursor in enumerate(cursors[:-1]):
+        assert str(cursor["key"]).isdigit(), "a garbled key moved the cursor"
+        rest, _ = await _drain(PopulationAdapter(service), cursor, limit)
+        delivered = _pins(rows[: limit * (n + 1)]) + _pins(rest)
+        missing = set(_pins(rows)) - set(delivered)
+        assert not missing, f"resume after page {n}: {len(missing)} records skipped"
+
+
 async def test_resume_from_every_record_position() -> None:
     """Cursors inside a group of records sharing one ngayCapNhat resume exactly."""
     service = _service(60)
