@@ -4,17 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+import msgspec
 
 from connectors.population.mock import PopulationService
 from hub.connect.contract import SourceAdapter
 from hub.connect.http_status import raise_for_status
-from hub.connect.records import Cursor, NativeRecord, Page
+from hub.connect.json_rows import JsonRows, decode_json
+from hub.connect.records import Cursor, Page
 from hub.errors import RetriableSourceError
 from hub.province.transport import SimulatedTimeout
 
 PATHS = {"citizens": "/api/v1/congdan", "households": "/api/v1/hogiadinh"}
 KEY_FIELD = {"citizens": "soDinhDanh", "households": "maHoGiaDinh"}
+#: Where an answer holds its rows: ``{"duLieu": {"danhSach": [...], "maTrangTiep": ...}}``.
+ROWS_PATH = ("duLieu", "danhSach")
+
+
+class _RowKeys(msgspec.Struct):
+    """The fields of a row that page the stream; the decoder skips all others unparsed."""
+
+    ngayCapNhat: Any = None
+    soDinhDanh: Any = None
+    maHoGiaDinh: Any = None
+
+
+class _Listing(msgspec.Struct):
+    danhSach: list[_RowKeys]
+    maTrangTiep: Any = None
+
+
+class _Answer(msgspec.Struct):
+    duLieu: _Listing
+
+
+_ANSWER = msgspec.json.Decoder(_Answer)
+
+#: A row's (ngayCapNhat, key) as sent, whatever their types.
+RowKeys = list[tuple[Any, Any]]
 
 
 def _usable_key(value: object) -> bool:
@@ -34,12 +60,13 @@ class PopulationAdapter(SourceAdapter):
     the records after it that share its timestamp. After a restart it may come again, as
     a duplicate dead letter.
 
+    Only the paging fields are decoded here; the page's records are the answer's rows,
+    parsed where they are encoded (:class:`~hub.connect.json_rows.JsonRows`).
+
     Args:
         service: the (simulated) population API.
         page_size: records per request (the service caps it at 500).
     """
-
-    json_payloads = True  # the rows as orjson parsed them
 
     def __init__(self, service: PopulationService, page_size: int = 500) -> None:
         self.service = service
@@ -56,38 +83,56 @@ class PopulationAdapter(SourceAdapter):
         elif position[0]:
             params["tuThoiDiem"] = position[0]
         body = await self._call(PATHS[stream], params)
-        data = body.get("duLieu") or {}
-        rows = data.get("danhSach")
-        if not isinstance(rows, list):
-            raise RetriableSourceError("truncated or malformed answer: no duLieu.danhSach")
-        records: list[NativeRecord] = []
+        rows, next_token = _row_keys(body, KEY_FIELD[stream], PATHS[stream])
+        kept: list[int] = []
         last = position
-        key_field = KEY_FIELD[stream]
-        for n, row in enumerate(rows):
-            stamp, key = row.get("ngayCapNhat"), row.get(key_field)
+        for n, (stamp, key) in enumerate(rows):
             if isinstance(stamp, str) and stamp and _usable_key(key):
-                row_position = (stamp, str(key))
+                row_position = (stamp, key)
                 if row_position <= position:
                     continue
                 last = max(last, row_position)
-            records.append(NativeRecord(row, position=f"{stream}@{position[0]}#{n}"))
-        next_token = data.get("maTrangTiep")
+            kept.append(n)
         if next_token:
             self._tokens[(stream, *last)] = str(next_token)
         return Page(
-            records,
+            JsonRows(body, ROWS_PATH, kept, f"{stream}@{position[0]}#"),
             {"updated_at": last[0], "key": last[1]} if last[0] else dict(cursor or {}),
             has_more=bool(next_token),
         )
 
-    async def _call(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    async def _call(self, path: str, params: dict[str, str]) -> bytes:
         try:
             response = await self.service.get(path, params)
         except SimulatedTimeout as exc:
             raise RetriableSourceError(f"timeout calling {path}") from exc
         raise_for_status(response, path)
-        try:
-            body: dict[str, Any] = orjson.loads(response.body)
-        except orjson.JSONDecodeError as exc:
-            raise RetriableSourceError(f"truncated answer from {path}: {exc}") from exc
-        return body
+        return response.body
+
+
+def _row_keys(body: bytes, key_field: str, path: str) -> tuple[RowKeys, Any]:
+    """Each row's (ngayCapNhat, key) and the next page's token, from an answer's bytes.
+
+    Raises:
+        RetriableSourceError: the answer is not JSON (truncated) or holds no row list.
+    """
+    try:
+        answer = _ANSWER.decode(body)
+    except msgspec.ValidationError:  # a row that is not an object, or no row list
+        return _row_keys_of_any(decode_json(body), key_field)
+    except msgspec.DecodeError as exc:
+        raise RetriableSourceError(f"truncated answer from {path}: {exc}") from exc
+    listing = answer.duLieu
+    return [(r.ngayCapNhat, getattr(r, key_field)) for r in listing.danhSach], listing.maTrangTiep
+
+
+def _row_keys_of_any(answer: Any, key_field: str) -> tuple[RowKeys, Any]:
+    """:func:`_row_keys` of an answer the typed decoder refused: a row that is not an
+    object pages as one without keys (the mapper rejects it); no row list is a failure."""
+    listing = answer.get("duLieu") if isinstance(answer, dict) else None
+    rows = listing.get("danhSach") if isinstance(listing, dict) else None
+    if not isinstance(listing, dict) or not isinstance(rows, list):
+        raise RetriableSourceError("truncated or malformed answer: no duLieu.danhSach")
+    keys = [(r.get("ngayCapNhat"), r.get(key_field)) if isinstance(r, dict) else (None, None)
+            for r in rows]  # fmt: skip
+    return keys, listing.get("maTrangTiep")

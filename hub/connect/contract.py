@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -29,12 +29,6 @@ class SourceAdapter(ABC):
     answers) or :class:`~hub.errors.FatalSourceError`; they never let a library exception
     escape, and they never sleep or retry themselves: the runtime does.
     """
-
-    #: True when every payload is exactly what ``orjson.loads`` returned (dicts, lists,
-    #: text, integers, finite floats, booleans, None, nothing changed since): pages then
-    #: cross to the encoding workers as JSON, about a third of the cost of pickling them.
-    #: Leave it False for anything else (tuples, NaN, dates: JSON would change them).
-    json_payloads: ClassVar[bool] = False
 
     async def open(self) -> None:  # noqa: B027 - optional hook, harmless default
         """Called once before the first fetch. Connect, authenticate."""

@@ -114,13 +114,10 @@ class EncodingPool:
         records: Sequence[NativeRecord],
         cursor: Cursor | None,
         framing: Framing | None = None,
-        *,
-        json_payloads: bool = False,
     ) -> EncodedPage | None:
         """Encode a page in a worker; None when the pool cannot (the caller encodes it).
 
-        With ``framing``, the page comes back as record batches, not messages. With
-        ``json_payloads``, the payloads travel as JSON (:mod:`hub.connect.page_crossing`).
+        With ``framing``, the page comes back as record batches, not messages.
         """
         executor = self._executor
         if executor is None or not self.ready:
@@ -129,7 +126,7 @@ class EncodingPool:
                 self._give_up("encoding workers did not start")
             return None
         try:
-            page = pack_page(records, json_payloads)
+            page = pack_page(records)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             log.info("a page cannot cross to an encoding worker (%s): encoding it here", exc)
             return None
@@ -164,7 +161,6 @@ class PageEncoding:
         encoder: the runtime's own encoder (small pages, and the fallback).
         recipe: the recipe of the same encoder, for the workers.
         pool: the worker pool, or None to encode every page inline.
-        json_payloads: the adapter's :attr:`~hub.connect.contract.SourceAdapter.json_payloads`.
     """
 
     def __init__(
@@ -172,11 +168,8 @@ class PageEncoding:
         encoder: PageEncoder,
         recipe: EncoderRecipe,
         pool: EncodingPool | None,
-        *,
-        json_payloads: bool = False,
     ) -> None:
         self.encoder = encoder
-        self.json_payloads = json_payloads
         self.pool = pool if pool is not None and pool.workers > 0 else None
         self._recipe = _pickled(recipe) if self.pool is not None else None
 
@@ -213,9 +206,7 @@ class PageEncoding:
         cursor: Cursor | None,
         framing: Framing | None,
     ) -> EncodedPage:
-        encoded = await pool.encode(
-            recipe, stream, records, cursor, framing, json_payloads=self.json_payloads
-        )
+        encoded = await pool.encode(recipe, stream, records, cursor, framing)
         return encoded if encoded is not None else self.encoder.encode(stream, records, cursor)
 
 

@@ -1,62 +1,53 @@
 """How a page crosses between a connector's process and an encoding worker, both ways.
 
 To the worker, a page's native records go as one bytes object that the worker decodes
-itself (:func:`pack_page`, :func:`unpack_page`): their payloads as JSON when the adapter
-says they are plain JSON values (:attr:`~hub.connect.contract.SourceAdapter.json_payloads`;
-orjson writes and reads a page in about a third of the time pickle takes), else pickled,
-which keeps every other type (dates, tuples, bytes) as it was. Back, the encoded page comes
-as plain tuples (:func:`shape_page`, :func:`unshape_page`), its messages usually already
-framed into Kafka record batches (:mod:`hub.connect.framing`).
+itself (:func:`pack_page`, :func:`unpack_page`): a page left as rows of the source's JSON
+answer (:class:`~hub.connect.json_rows.JsonRows`) as the answer's bytes, parsed once, in
+the worker; any other page pickled, which keeps every type (dates, tuples, bytes) as it
+was. Back, the encoded page comes as plain tuples (:func:`shape_page`,
+:func:`unshape_page`), its messages usually already framed into Kafka record batches
+(:mod:`hub.connect.framing`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from hub.connect.encoder import EncodedPage, Rejection
 from hub.connect.framing import FramedBatch
+from hub.connect.json_rows import JsonRows
 from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import NativeRecord
 
 __all__ = ["Packed", "Shaped", "pack_page", "shape_page", "unpack_page", "unshape_page"]
 
-#: orjson options that make it refuse, rather than turn into text, what a JSON parser never
-#: returns: dates and times, dataclasses, subclasses of the JSON types.
-_REFUSE_NON_JSON = (
-    orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-
-#: A page as it crosses to a worker: payloads (a list, or JSON of one), raw bytes, positions.
-Packed = tuple[list[Any] | bytes, list[bytes | None], list[str]]
+#: A page as it crosses to a worker: rows of a JSON answer, or payloads, raw bytes and
+#: positions.
+Packed = JsonRows | tuple[list[Any], list[bytes | None], list[str]]
 
 
-def pack_page(records: Sequence[NativeRecord], json_payloads: bool) -> bytes:
+def pack_page(records: Sequence[NativeRecord]) -> bytes:
     """A page's native records as the bytes a worker decodes (:func:`unpack_page`).
 
     Raises:
         TypeError, pickle.PicklingError, AttributeError: a payload cannot cross.
     """
-    payloads: list[Any] | bytes = [r.payload for r in records]
-    if json_payloads:  # unless orjson refuses them (bytes, a 65-bit integer, a date...)
-        with contextlib.suppress(orjson.JSONEncodeError):
-            payloads = orjson.dumps(payloads, option=_REFUSE_NON_JSON)
-    packed: Packed = (payloads, [r.raw for r in records], [r.position for r in records])
+    packed: Packed = (
+        records
+        if isinstance(records, JsonRows)  # pickles as the answer's bytes, unparsed
+        else ([r.payload for r in records], [r.raw for r in records], [r.position for r in records])
+    )
     return pickle.dumps(packed, pickle.HIGHEST_PROTOCOL)
 
 
 def unpack_page(page: bytes) -> list[NativeRecord]:
     """The native records of a page packed by :func:`pack_page`."""
     packed: Packed = pickle.loads(page)
+    if isinstance(packed, JsonRows):
+        return packed.records()
     payloads, raws, positions = packed
-    if isinstance(payloads, bytes):
-        payloads = orjson.loads(payloads)
     return [NativeRecord(*fields) for fields in zip(payloads, raws, positions, strict=True)]
 
 

@@ -10,6 +10,7 @@ a restart re-reads at most the pages in flight: duplicates, never gaps.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,12 +47,13 @@ class Page:
     """A page of native records and the cursor after its last record.
 
     Attributes:
-        records: the records, in source order.
+        records: the records, in source order (a list, or a sequence that parses them
+            where they are used: :class:`~hub.connect.json_rows.JsonRows`).
         cursor: resume position after the last record (see the module docstring).
         has_more: False when the source had nothing after this page at query time.
     """
 
-    records: list[NativeRecord]
+    records: Sequence[NativeRecord]
     cursor: Cursor
     has_more: bool
 

@@ -104,7 +104,6 @@ class ConnectorRuntime:
             PageEncoder(spec, mapper, schemas, topics, signer),
             recipe_for(spec, mapper, schemas, topics, signer),
             encoding,
-            json_payloads=adapter.json_payloads,
         )
         self._fetcher = ResilientFetcher(
             adapter,

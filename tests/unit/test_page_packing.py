@@ -1,81 +1,68 @@
-"""Pages cross to the encoding workers unchanged, whichever way their payloads travel."""
+"""Pages cross to the encoding workers unchanged, as JSON answers' bytes or pickled."""
 
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
+from hub.connect.json_rows import JsonRows, decode_json
 from hub.connect.page_crossing import pack_page, unpack_page
 from hub.connect.records import NativeRecord
 
-
-class _Code(str):
-    """A text subclass (orjson would write it as plain text)."""
-
-
-_JSON_ROWS: list[Any] = [
+_ROWS: list[Any] = [
     {"soDinhDanh": "001099012345", "hoVaTen": "Nguyễn Văn An", "tuoi": 27, "diem": 8.5},
     {"thanhVien": [{"soDinhDanh": "001199054321"}], "ghiChu": None, "hoatDong": True},
     ["not", "an", "object"],
+    {"tong": 2**63 - 1, "am": -0.0, "lon": 2**70},
 ]
-
-
-def _travels_as_json(page: bytes) -> bool:
-    payloads = pickle.loads(page)[0]
-    return isinstance(payloads, bytes)
-
-
-@pytest.mark.parametrize("json_payloads", [False, True])
-def test_json_rows_cross_unchanged(json_payloads: bool) -> None:
-    records = [
-        NativeRecord(row, raw=b"raw" if n == 1 else None, position=f"citizens@p#{n}")
-        for n, row in enumerate(_JSON_ROWS)
-    ]
-    page = pack_page(records, json_payloads)
-    assert _travels_as_json(page) is json_payloads
-    assert unpack_page(page) == records
-
-
-def test_rows_as_the_population_adapter_parses_them_travel_as_json() -> None:
-    body = orjson.dumps({"danhSach": _JSON_ROWS, "tong": 2**63 - 1, "diem": -0.0})
-    records = [NativeRecord(orjson.loads(body), position="p#0")]
-    page = pack_page(records, json_payloads=True)
-    assert _travels_as_json(page)
-    assert unpack_page(page) == records
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {"n": 2**70},
-        {"when": date(2025, 7, 1)},
-        {"at": datetime(2025, 7, 1, tzinfo=UTC)},
-        {"code": _Code("074")},
-        {"raw": b"\x00"},
-    ],
-    ids=["65-bit integer", "date", "datetime", "str subclass", "bytes"],
+_BODY = orjson.dumps({"maKetQua": "00", "duLieu": {"danhSach": _ROWS[:3]}})[:-3] + (
+    b',{"tong":9223372036854775807,"am":-0.0,"lon":1180591620717411303424}]}}'
 )
-def test_payloads_orjson_would_refuse_or_turn_into_text_are_pickled(payload: Any) -> None:
-    """An adapter that says JSON but hands over something JSON would refuse or change
-    into text still gets its payloads across unchanged, pickled."""
-    records = [NativeRecord(payload, position="p#0"), NativeRecord({"n": 1}, position="p#1")]
-    page = pack_page(records, json_payloads=True)
-    assert not _travels_as_json(page)
-    assert unpack_page(page) == records
-    [received] = unpack_page(page)[0].payload.values()
-    [sent] = payload.values()
-    assert type(received) is type(sent)  # a str subclass stays one
 
 
-def test_non_json_payloads_of_other_adapters_keep_their_types() -> None:
-    records = [NativeRecord({"when": (2025, 7, 1), "raw": b"\x00\x01"}, position="row 1")]
-    assert unpack_page(pack_page(records, json_payloads=False)) == records
+def _json_rows(kept: list[int]) -> JsonRows:
+    return JsonRows(_BODY, ("duLieu", "danhSach"), kept, "citizens@2025-07-01#")
+
+
+def test_json_rows_parse_on_first_use_into_the_kept_rows_with_positions() -> None:
+    rows = _json_rows([0, 2, 3])
+    assert len(rows) == 3
+    assert rows._records is None  # nothing parsed yet
+    assert [r.payload for r in rows] == [_ROWS[0], _ROWS[2], _ROWS[3]]
+    assert [r.position for r in rows] == [f"citizens@2025-07-01#{i}" for i in (0, 2, 3)]
+    assert rows[1].raw is None and rows[-1].payload["lon"] == 2**70
+    assert rows.records() is rows.records()  # parsed once
+
+
+def test_json_rows_cross_as_the_answers_bytes_and_arrive_parsed() -> None:
+    rows = _json_rows([1, 3])
+    rows.records()  # parsed here already: still only the bytes travel
+    page = pack_page(rows)
+    crossing = pickle.loads(page)
+    assert isinstance(crossing, JsonRows) and crossing._records is None
+    assert crossing.body == _BODY
+    assert unpack_page(page) == rows.records()
+
+
+def test_decode_json_takes_what_orjson_refuses_and_json_allows() -> None:
+    assert decode_json(b'{"n": 1180591620717411303424}') == {"n": 2**70}
+    with pytest.raises(msgspec.DecodeError):
+        decode_json(b'{"n": 1')
+
+
+def test_other_pages_are_pickled_and_keep_their_types() -> None:
+    records = [
+        NativeRecord({"when": (2025, 7, 1), "raw": b"\x00\x01"}, position="row 1"),
+        NativeRecord({"on": date(2025, 7, 1)}, raw=b"raw", position="row 2"),
+    ]
+    assert unpack_page(pack_page(records)) == records
 
 
 def test_a_payload_that_cannot_be_pickled_is_refused() -> None:
     with pytest.raises((TypeError, AttributeError)):
-        pack_page([NativeRecord({"hook": lambda: None})], json_payloads=False)
+        pack_page([NativeRecord({"hook": lambda: None})])
