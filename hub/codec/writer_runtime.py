@@ -21,6 +21,8 @@ __all__ = [
     "INT_MIN",
     "LONG_MAX",
     "LONG_MIN",
+    "MEMO",
+    "MEMO_FIELDS",
     "TABLE",
     "Miss",
     "base_namespace",
@@ -36,6 +38,11 @@ LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 TABLE = 1024
 #: Most encoded timestamps kept per timestamp field.
 CACHE = 4096
+#: Most encoded bodies kept per memoised record type (addresses: a household's members
+#: share one, and a current address is usually the permanent one).
+MEMO = 8192
+#: The fewest fields of a record worth memoising (below, encoding beats the look-up).
+MEMO_FIELDS = 6
 #: ``datetime.date(1970, 1, 1).toordinal()``: fastavro's ``DAYS_SHIFT``.
 DAYS_SHIFT = date(1970, 1, 1).toordinal()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

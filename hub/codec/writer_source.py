@@ -23,6 +23,8 @@ from hub.codec.writer_runtime import (
     INT_MIN,
     LONG_MAX,
     LONG_MIN,
+    MEMO,
+    MEMO_FIELDS,
     TABLE,
     base_namespace,
     length_table,
@@ -225,9 +227,80 @@ class WriterSource:
         elif names:
             getter = self.const(itemgetter(*names), "_G", tuple(names))
             self.emit(i, f"{', '.join(locals_)} = {getter}({v})")
-        for field, local in zip(fields, locals_, strict=True):
-            self.value(field["type"], local, i)
+        shape = self._memo_shape(fields) if self.inlining[:-1] else None  # never the top one
+        if shape is None:
+            for field, local in zip(fields, locals_, strict=True):
+                self.value(field["type"], local, i)
+        else:
+            self._memoised(full, fields, locals_, shape, i)
         self.inlining.pop()
+
+    def _memo_shape(self, fields: list[Any]) -> int | None:
+        """For a record worth memoising, the index of its array field (-1: none).
+
+        Worth it: at least :data:`MEMO_FIELDS` fields, each text (a string or enum,
+        nullable or not) but for at most one array of text. Such sub-records (addresses)
+        repeat across records, and their values' types say all about their bytes.
+        """
+        if len(fields) < MEMO_FIELDS:
+            return None
+        array = -1
+        for n, field in enumerate(fields):
+            kind, node, logical = self.types.resolve(field["type"])
+            if kind == "array" and array < 0 and self._text(node["items"]):
+                array = n
+            elif not self._text(field["type"], nullable=True):
+                return None
+        return array
+
+    def _text(self, schema: Any, *, nullable: bool = False) -> bool:
+        """Whether ``schema`` is a string or enum (or, if ``nullable``, a union of those
+        with null), with no logical type."""
+        kind, node, logical = self.types.resolve(schema)
+        if kind == "union" and nullable:
+            return all(
+                self.types.resolve(b)[0] == "null" or self._text(b) for b in node
+            ) and any(self.types.resolve(b)[0] == "null" for b in node)
+        return kind in ("string", "enum") and logical is None
+
+    def _memoised(
+        self, full: str, fields: list[Any], locals_: list[str], array: int, i: int
+    ) -> None:
+        """Write the fields of a record through a memo of its encoded bodies, keyed by its
+        values (the array's items last) and checked by their exact types: a hit writes
+        exactly what encoding the values again would."""
+        memo = self.const({}, "_M", full)
+        key, hit, start = self.name("k"), self.name("h"), self.name("s")
+        parts = [local for n, local in enumerate(locals_) if n != array]
+        if array >= 0:
+            parts.append(f"*{locals_[array]}")
+        lookup = f"""
+            try:
+                {key} = ({", ".join(parts)},)
+                {hit} = {memo}.get({key})
+            except TypeError:
+                {key} = {hit} = None
+        """
+        if array >= 0:
+            self.emit(i, f"if type({locals_[array]}) is list:")
+            self.emits(i + 1, lookup)
+            self.emit(i, f"else: {key} = {hit} = None")
+        else:
+            self.emits(i, lookup)
+        self.emit(i, f"if {hit} is not None and tuple(map(type, {key})) == {hit}[0]:")
+        self.emit(i + 1, f"out += {hit}[1]")
+        self.emit(i, "else:")
+        self.emit(i + 1, f"{start} = len(out)")
+        for field, local in zip(fields, locals_, strict=True):
+            self.value(field["type"], local, i + 1)
+        self.emits(
+            i + 1,
+            f"""
+            if {key} is not None:
+                if len({memo}) >= {MEMO}: {memo}.clear()
+                {memo}[{key}] = (tuple(map(type, {key})), bytes(out[{start}:]))
+            """,
+        )
 
     def _union(self, node: Any, v: str, i: int, prefix: bytes, _logical: str | None) -> None:
         branches: list[Any] = list(node)
