@@ -246,7 +246,7 @@ class WriterSource:
             return None
         array = -1
         for n, field in enumerate(fields):
-            kind, node, logical = self.types.resolve(field["type"])
+            kind, node, _ = self.types.resolve(field["type"])
             if kind == "array" and array < 0 and self._text(node["items"]):
                 array = n
             elif not self._text(field["type"], nullable=True):
@@ -258,9 +258,9 @@ class WriterSource:
         with null), with no logical type."""
         kind, node, logical = self.types.resolve(schema)
         if kind == "union" and nullable:
-            return all(
-                self.types.resolve(b)[0] == "null" or self._text(b) for b in node
-            ) and any(self.types.resolve(b)[0] == "null" for b in node)
+            return all(self.types.resolve(b)[0] == "null" or self._text(b) for b in node) and any(
+                self.types.resolve(b)[0] == "null" for b in node
+            )
         return kind in ("string", "enum") and logical is None
 
     def _memoised(
