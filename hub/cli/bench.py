@@ -18,7 +18,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = commands.add_parser("bench", help="benchmarks (hub against a baseline)")
     sub = parser.add_subparsers(dest="action", required=True)
     ingest = sub.add_parser("ingest", help="connector ingest path vs raw aiokafka")
-    ingest.add_argument("--records", type=int, default=20_000, help="citizens to ingest")
+    ingest.add_argument(
+        "--records",
+        type=int,
+        default=20_000,
+        help="citizens in the simulated province (their households are ingested too)",
+    )
     ingest.add_argument("--runs", type=int, default=3, help="measured rounds (median)")
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
     cross = sub.add_parser("crosscheck", help="verdict latency and materialisation vs Faust")
