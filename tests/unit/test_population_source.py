@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+import orjson
 import pytest
 
 from connectors.population.adapter import PopulationAdapter
@@ -14,6 +15,7 @@ from hub.connect.records import Cursor, NativeRecord
 from hub.errors import FatalSourceError, RateLimitedError, RecordError, RetriableSourceError
 from hub.province import Province, ProvinceConfig
 from hub.province.faults import FaultInjector, FaultKind
+from hub.province.transport import MockResponse
 
 
 def _service(citizens: int, *, malformed_rate: float = 0.0, seed: int = 7) -> PopulationService:
@@ -224,6 +226,46 @@ async def test_unknown_path_is_fatal() -> None:
     adapter = PopulationAdapter(service)
     with pytest.raises(FatalSourceError, match="404"):
         await adapter._call("/api/v1/nothing", {})
+
+
+class _Answering(PopulationService):
+    """The population API answering every request with the same body."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(Province(ProvinceConfig(citizens=10)))
+        self.body = body
+
+    async def get(self, path: str, params: dict[str, str]) -> MockResponse:
+        return MockResponse(200, self.body)
+
+
+_ROW = {"soDinhDanh": "074174566951", "ngayCapNhat": "2024-01-01T07:00:00+07:00"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"duLieu": {"danhSach": [', b'{"duLieu": {}}', b'{"duLieu": null}', b"[]", b'"ok"'],
+    ids=["truncated", "no rows", "null data", "a list", "a string"],
+)
+async def test_answers_without_a_row_list_are_retried(body: bytes) -> None:
+    with pytest.raises(RetriableSourceError, match=r"truncated|malformed"):
+        await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+
+
+async def test_a_row_that_is_not_an_object_is_kept_for_the_mapper_to_reject() -> None:
+    rows = [_ROW, ["not", "an", "object"], 7, {**_ROW, "soDinhDanh": "074174566952"}]
+    body = orjson.dumps({"duLieu": {"danhSach": rows, "maTrangTiep": None}})
+    page = await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+    assert [r.payload for r in page.records] == rows
+    assert page.cursor == {"updated_at": _ROW["ngayCapNhat"], "key": "074174566952"}
+    with pytest.raises(RecordError, match="not a JSON object"):
+        PopulationMapper().map("citizens", page.records[1])
+
+
+async def test_numbers_beyond_64_bits_in_an_answer_are_kept() -> None:
+    body = orjson.dumps({"duLieu": {"danhSach": [_ROW]}})[:-2] + b', "tong": 18446744073709551616}}'
+    page = await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+    assert [r.payload for r in page.records] == [_ROW]
 
 
 # -- data quirks -------------------------------------------------------------------------
