@@ -43,9 +43,9 @@ _ANSWER = msgspec.json.Decoder(_Answer)
 RowKeys = list[tuple[Any, Any]]
 
 
-def _usable_key(value: object) -> bool:
-    """Whether ``value`` can be a cursor key: PINs and household ids are ASCII digits."""
-    return isinstance(value, str) and value.isascii() and value.isdigit()
+def _positioned(stamp: object, key: object) -> bool:
+    """Whether a row's (ngayCapNhat, key) can place a cursor: both non-empty text."""
+    return isinstance(stamp, str) and isinstance(key, str) and bool(stamp) and bool(key)
 
 
 class PopulationAdapter(SourceAdapter):
@@ -54,11 +54,10 @@ class PopulationAdapter(SourceAdapter):
     The cursor is ``{"updated_at": <ngayCapNhat of the last record>, "key": <its id>}``.
     Within one sync the service's page token is followed; on resume the adapter asks for
     records changed since ``updated_at`` and skips those at or before ``(updated_at, key)``,
-    so records sharing a timestamp are neither lost nor repeated. A record whose key is
-    garbled (a PIN with a letter in it) does not move the cursor and is never skipped: the
-    service placed it by its true key, so a cursor taken from the garbled one would skip
-    the records after it that share its timestamp. After a restart it may come again, as
-    a duplicate dead letter.
+    so records sharing a timestamp are neither lost nor repeated. The service orders by the
+    values it serves, a garbled PIN included. A row without a text timestamp or key (which
+    the mapper rejects) cannot be placed: it does not move the cursor and is never
+    skipped, so a later sync from a cursor before it serves it again.
 
     Only the paging fields are decoded here; the page's records are the answer's rows,
     parsed where they are encoded (:class:`~hub.connect.json_rows.JsonRows`).
@@ -87,7 +86,7 @@ class PopulationAdapter(SourceAdapter):
         kept: list[int] = []
         last = position
         for n, (stamp, key) in enumerate(rows):
-            if isinstance(stamp, str) and stamp and _usable_key(key):
+            if _positioned(stamp, key):
                 row_position = (stamp, key)
                 if row_position <= position:
                     continue
@@ -117,11 +116,15 @@ def _row_keys(body: bytes, key_field: str, path: str) -> tuple[RowKeys, Any]:
         RetriableSourceError: the answer is not JSON (truncated) or holds no row list.
     """
     try:
+        body.decode()  # the typed decoder checks only the fields it reads
         answer = _ANSWER.decode(body)
-    except msgspec.ValidationError:  # a row that is not an object, or no row list
-        return _row_keys_of_any(decode_json(body), key_field)
-    except msgspec.DecodeError as exc:
-        raise RetriableSourceError(f"truncated answer from {path}: {exc}") from exc
+    except msgspec.ValidationError:  # a row that is not an object, no row list...
+        try:
+            return _row_keys_of_any(decode_json(body), key_field)
+        except (ValueError, RecursionError) as exc:
+            raise RetriableSourceError(f"malformed answer from {path}: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep
+        raise RetriableSourceError(f"truncated or corrupt answer from {path}: {exc}") from exc
     listing = answer.duLieu
     return [(r.ngayCapNhat, getattr(r, key_field)) for r in listing.danhSach], listing.maTrangTiep
 
@@ -129,8 +132,9 @@ def _row_keys(body: bytes, key_field: str, path: str) -> tuple[RowKeys, Any]:
 def _row_keys_of_any(answer: Any, key_field: str) -> tuple[RowKeys, Any]:
     """:func:`_row_keys` of an answer the typed decoder refused: a row that is not an
     object pages as one without keys (the mapper rejects it); no row list is a failure."""
-    listing = answer.get("duLieu") if isinstance(answer, dict) else None
-    rows = listing.get("danhSach") if isinstance(listing, dict) else None
+    outer, inner = ROWS_PATH
+    listing = answer.get(outer) if isinstance(answer, dict) else None
+    rows = listing.get(inner) if isinstance(listing, dict) else None
     if not isinstance(listing, dict) or not isinstance(rows, list):
         raise RetriableSourceError("truncated or malformed answer: no duLieu.danhSach")
     keys = [(r.get("ngayCapNhat"), r.get(key_field)) if isinstance(r, dict) else (None, None)

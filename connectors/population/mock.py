@@ -104,19 +104,33 @@ class PopulationService:
                 )
                 people = sorted(
                     (pop.person(i) for i in members if timeline.last_change(i) is None),
-                    key=lambda p: p.pin,
+                    key=self._stored_pin,
                 )
-                out.extend(p for p in people if _position(p) > start)
+                out.extend(p for p in people if self._position(p) > start)
                 group += 1
         if len(out) < size:
             latest = {c.index: c for c in timeline.changed_since(pop.initial_load_end)}
             changed = sorted(
                 (pop.person(i) for i, c in latest.items() if timeline.last_change(i) is c),
-                key=_position,
+                key=self._position,
             )
-            out.extend(p for p in changed if _position(p) > start)
+            out.extend(p for p in changed if self._position(p) > start)
         out = out[:size]
-        return out, (_position(out[-1]) if out else start)
+        return out, (self._position(out[-1]) if out else start)
+
+    def _position(self, p: Person) -> Position:
+        """Where the service keeps a person: (ngayCapNhat, soDinhDanh as stored)."""
+        return (_local_iso(p.updated_at), self._stored_pin(p))
+
+    def _stored_pin(self, p: Person) -> str:
+        """The PIN as the service stores, orders and serves it: garbled for a record it
+        serves with a garbled PIN, so that it pages by what it serves, as a database
+        orders by the column it returns."""
+        if self.province.malformed(SOURCE, p.index):
+            rng_key = derive_seed(self.province.config.seed, SOURCE, p.index)
+            if _corruption(rng_key) == "bad_pin":
+                return _garbled_pin(p.pin)
+        return p.pin
 
     def _first_group_at_or_after(self, moment: str) -> int:
         if not moment:
@@ -229,10 +243,6 @@ def _relation_label(p: Person) -> str:
     return RELATION_LABEL[p.relationship]
 
 
-def _position(p: Person) -> Position:
-    return (_local_iso(p.updated_at), p.pin)
-
-
 def _encode_token(position: Position) -> str:
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
 
@@ -248,12 +258,21 @@ def _decode_token(token: str | None) -> Position | None:
 CORRUPTIONS = ("bad_date", "bad_pin", "missing_name", "bad_sex")
 
 
+def _corruption(key: int) -> str:
+    """Which of :data:`CORRUPTIONS` a malformed record with this seed key gets."""
+    return CORRUPTIONS[(key >> 8) % len(CORRUPTIONS)]
+
+
+def _garbled_pin(pin: str) -> str:
+    return pin[:5] + "X" + pin[6:]
+
+
 def _corrupt(record: dict[str, Any], key: int) -> None:
-    kind = CORRUPTIONS[(key >> 8) % len(CORRUPTIONS)]
+    kind = _corruption(key)
     if kind == "bad_date":
         record["ngaySinh"] = "31/02/" + record["ngaySinh"][-4:]
     elif kind == "bad_pin":
-        record["soDinhDanh"] = record["soDinhDanh"][:5] + "X" + record["soDinhDanh"][6:]
+        record["soDinhDanh"] = _garbled_pin(record["soDinhDanh"])
     elif kind == "missing_name":
         del record["hoVaTen"]
     else:

@@ -11,10 +11,10 @@ connector's process.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
-import msgspec
 import orjson
 
 from hub.connect.records import NativeRecord
@@ -23,16 +23,18 @@ __all__ = ["JsonRows", "decode_json"]
 
 
 def decode_json(body: bytes) -> Any:
-    """``body`` parsed: orjson, the fastest; msgspec for the little orjson refuses and
-    JSON allows (integers beyond 64 bits).
+    """``body`` parsed: orjson, the fastest; the standard library for what orjson refuses
+    and JSON allows (integers beyond 64 bits, numbers beyond a double's range, which
+    become infinities, unpaired surrogate escapes).
 
     Raises:
-        msgspec.DecodeError: ``body`` is not JSON.
+        ValueError: ``body`` is not JSON (or not UTF-8).
+        RecursionError: ``body`` nests too deep.
     """
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return msgspec.json.decode(body)
+        return json.loads(body)
 
 
 class JsonRows(Sequence[NativeRecord]):
@@ -63,10 +65,12 @@ class JsonRows(Sequence[NativeRecord]):
         """The page's records, parsed now unless they already were.
 
         Raises:
-            msgspec.DecodeError, KeyError, TypeError, IndexError: ``body`` does not
-                hold the rows this page says (its adapter decoded them before, so only
-                a bug gets here).
+            ValueError, RecursionError, KeyError, TypeError, IndexError: ``body`` does
+                not hold the rows this page says (its adapter checked the answer, so
+                only a bug gets here).
         """
+        if self._records is None and not self.kept:
+            self._records = []
         if self._records is None:
             rows = decode_json(self.body)
             for key in self.path:
@@ -95,6 +99,9 @@ class JsonRows(Sequence[NativeRecord]):
         if isinstance(other, JsonRows | list):
             return self.records() == list(other)
         return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"JsonRows({len(self.kept)} rows of a {len(self.body)}-byte answer)"
 
     def __reduce__(self) -> tuple[type[JsonRows], tuple[bytes, tuple[str, ...], list[int], str]]:
         """Pickle the answer's bytes, never the parsed rows."""

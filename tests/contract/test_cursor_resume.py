@@ -3,8 +3,9 @@
 No broker: the adapter is driven directly. A sync in small pages is resumed, by a fresh
 adapter (a restarted connector holds no page tokens), from the cursor after every page;
 what the pages before and the resumed run served together must hold every record of the
-sync. Garbled records are the hard case: a cursor taken from a garbled key or timestamp
-can point past records the source serves later (duplicates are allowed, gaps are not).
+sync. Garbled records are the hard case: a source that pages by one value and serves
+another (a true key, and a garbled one) lets a cursor point past records it serves later
+(duplicates are allowed, gaps are not).
 """
 
 from __future__ import annotations

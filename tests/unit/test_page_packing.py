@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from datetime import date
 from typing import Any
 
-import msgspec
 import orjson
 import pytest
 
@@ -51,8 +51,25 @@ def test_json_rows_cross_as_the_answers_bytes_and_arrive_parsed() -> None:
 
 def test_decode_json_takes_what_orjson_refuses_and_json_allows() -> None:
     assert decode_json(b'{"n": 1180591620717411303424}') == {"n": 2**70}
-    with pytest.raises(msgspec.DecodeError):
-        decode_json(b'{"n": 1')
+    assert decode_json(b'{"x": 1e400}') == {"x": float("inf")}
+    assert decode_json(b'{"s": "\\ud800"}') == {"s": "\ud800"}
+    for not_json in (b'{"n": 1', b'{"s": "\xff"}'):
+        with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)):
+            decode_json(not_json)
+
+
+def test_json_rows_of_nothing_parse_nothing() -> None:
+    rows = JsonRows(b"not even JSON", ("duLieu", "danhSach"), [], "citizens@#")
+    assert len(rows) == 0 and list(rows) == [] and rows == []
+    assert "0 rows" in repr(rows)
+
+
+def test_json_rows_behave_as_a_list_of_their_records() -> None:
+    rows = _json_rows([0, 1, 2])
+    records = rows.records()
+    assert rows == records and rows == _json_rows([0, 1, 2]) and rows != _json_rows([0, 1])
+    assert rows[1:] == records[1:] and rows[-1] is records[-1]
+    assert pickle.loads(pickle.dumps(rows)) == records
 
 
 def test_other_pages_are_pickled_and_keep_their_types() -> None:

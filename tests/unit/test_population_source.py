@@ -79,21 +79,36 @@ async def test_resume_from_every_page_cursor() -> None:
 
 
 @pytest.mark.parametrize("limit", [3, 7])
-async def test_resume_after_a_garbled_key_loses_nothing(limit: int) -> None:
-    """A garbled PIN ("07420X...") sorts after the record's true place; a cursor taken from
-    it would skip the records sharing its timestamp that the next page holds. Resuming
-    from every page cursor of a sync with many garbled PINs misses nothing (a garbled
-    record may come twice: at-least-once)."""
+async def test_resume_after_a_garbled_key_loses_nothing_and_repeats_nothing(limit: int) -> None:
+    """The service orders by the PIN it serves, garbled ("07420X...") or not, so a cursor
+    may come from a garbled record: resuming from every page cursor of a sync with many
+    garbled PINs serves exactly the rest, and a caught-up source serves nothing again."""
     service = _service(300, malformed_rate=0.3)
     rows, cursors = await _drain(PopulationAdapter(service), None, limit)
-    garbled = [pin for pin in _pins(rows) if not pin.isdigit()]
-    assert len(garbled) > 10
+    assert sum(not pin.isdigit() for pin in _pins(rows)) > 10
+    assert len(rows) == 300
     for n, cursor in enumerate(cursors[:-1]):
-        assert str(cursor["key"]).isdigit(), "a garbled key moved the cursor"
         rest, _ = await _drain(PopulationAdapter(service), cursor, limit)
-        delivered = _pins(rows[: limit * (n + 1)]) + _pins(rest)
-        missing = set(_pins(rows)) - set(delivered)
-        assert not missing, f"resume after page {n}: {len(missing)} records skipped"
+        assert _pins(rest) == _pins(rows[limit * (n + 1) :]), f"resume after page {n}"
+    again, _ = await _drain(PopulationAdapter(service), cursors[-1], limit)
+    assert again == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_a_caught_up_source_with_garbled_records_serves_nothing_again(seed: int) -> None:
+    """Following a caught-up stream does not serve its dead letters again at every poll."""
+    service = _service(300, malformed_rate=0.3, seed=seed)
+    _, cursors = await _drain(PopulationAdapter(service), None, 50)
+    again, _ = await _drain(PopulationAdapter(service), cursors[-1], 50)
+    assert again == []
+
+
+async def test_a_row_without_a_key_does_not_move_the_cursor() -> None:
+    keyless = {**_ROW, "soDinhDanh": None, "ngayCapNhat": "2024-01-01T07:00:05+07:00"}
+    body = orjson.dumps({"duLieu": {"danhSach": [_ROW, keyless]}})
+    page = await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+    assert len(page.records) == 2
+    assert page.cursor == {"updated_at": _ROW["ngayCapNhat"], "key": _ROW["soDinhDanh"]}
 
 
 async def test_resume_from_every_record_position() -> None:
@@ -244,12 +259,30 @@ _ROW = {"soDinhDanh": "074174566951", "ngayCapNhat": "2024-01-01T07:00:00+07:00"
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"duLieu": {"danhSach": [', b'{"duLieu": {}}', b'{"duLieu": null}', b"[]", b'"ok"'],
-    ids=["truncated", "no rows", "null data", "a list", "a string"],
-)
-async def test_answers_without_a_row_list_are_retried(body: bytes) -> None:
-    with pytest.raises(RetriableSourceError, match=r"truncated|malformed"):
+    [
+        b'{"duLieu": {"danhSach": [',
+        b'{"duLieu": {}}',
+        b'{"duLieu": null}',
+        b"[]",
+        b'"ok"',
+        b'{"duLieu": {"danhSach": [{"hoVaTen": "\xff\xfe", "soDinhDanh": "074"}]}}',
+        b'{"duLieu": {"danhSach": [{"x": ' + b"[" * 3000 + b"]" * 3000 + b"}]}}",
+        b'{"duLieu": {"danhSach": [{"hoVaTen": "\\ud800"}]}}',
+    ],
+    ids=["truncated", "no rows", "null data", "a list", "a string", "not UTF-8", "too deep",
+         "unpaired surrogate"],
+)  # fmt: skip
+async def test_answers_that_are_not_json_or_hold_no_row_list_are_retried(body: bytes) -> None:
+    with pytest.raises(RetriableSourceError, match=r"truncated|malformed|corrupt"):
         await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+
+
+async def test_a_number_beyond_a_double_in_a_row_is_kept_for_the_mapper() -> None:
+    body = orjson.dumps({"duLieu": {"danhSach": [_ROW]}}).replace(
+        b'"ngayCapNhat"', b'"x":1e400,"ngayCapNhat"'
+    )
+    page = await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+    assert page.records[0].payload["x"] == float("inf")
 
 
 async def test_a_row_that_is_not_an_object_is_kept_for_the_mapper_to_reject() -> None:
