@@ -9,7 +9,7 @@ import msgspec
 from connectors.population.mock import PopulationService
 from hub.connect.contract import SourceAdapter
 from hub.connect.http_status import raise_for_status
-from hub.connect.json_rows import JsonRows, decode_json
+from hub.connect.json_rows import JsonRows
 from hub.connect.records import Cursor, Page
 from hub.errors import RetriableSourceError
 from hub.province.transport import SimulatedTimeout
@@ -37,7 +37,19 @@ class _Answer(msgspec.Struct):
     duLieu: _Listing
 
 
+class _RawListing(msgspec.Struct):
+    danhSach: list[msgspec.Raw]
+    maTrangTiep: msgspec.Raw | None = None
+
+
+class _RawAnswer(msgspec.Struct):
+    duLieu: _RawListing
+
+
 _ANSWER = msgspec.json.Decoder(_Answer)
+#: The same answer, each row and the token left as raw JSON (checked, not decoded).
+_RAW_ANSWER = msgspec.json.Decoder(_RawAnswer)
+_ROW_KEYS = msgspec.json.Decoder(_RowKeys)
 
 #: A row's (ngayCapNhat, key) as sent, whatever their types.
 RowKeys = list[tuple[Any, Any]]
@@ -113,30 +125,39 @@ def _row_keys(body: bytes, key_field: str, path: str) -> tuple[RowKeys, Any]:
     """Each row's (ngayCapNhat, key) and the next page's token, from an answer's bytes.
 
     Raises:
-        RetriableSourceError: the answer is not JSON (truncated) or holds no row list.
+        RetriableSourceError: the answer is not JSON (truncated, not UTF-8, nested too
+            deep) or holds no row list.
     """
     try:
-        body.decode()  # the typed decoder checks only the fields it reads
-        answer = _ANSWER.decode(body)
-    except msgspec.ValidationError:  # a row that is not an object, no row list...
+        body.decode()  # the typed decoders check only the fields they read
         try:
-            return _row_keys_of_any(decode_json(body), key_field)
-        except (ValueError, RecursionError) as exc:
-            raise RetriableSourceError(f"malformed answer from {path}: {exc}") from exc
+            answer = _ANSWER.decode(body)
+        except msgspec.ValidationError:  # a row that is not an object, an odd value...
+            return _row_keys_row_by_row(_RAW_ANSWER.decode(body), key_field)
+    except msgspec.ValidationError as exc:
+        raise RetriableSourceError(f"malformed answer from {path}: {exc}") from exc
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep
         raise RetriableSourceError(f"truncated or corrupt answer from {path}: {exc}") from exc
     listing = answer.duLieu
     return [(r.ngayCapNhat, getattr(r, key_field)) for r in listing.danhSach], listing.maTrangTiep
 
 
-def _row_keys_of_any(answer: Any, key_field: str) -> tuple[RowKeys, Any]:
-    """:func:`_row_keys` of an answer the typed decoder refused: a row that is not an
-    object pages as one without keys (the mapper rejects it); no row list is a failure."""
-    outer, inner = ROWS_PATH
-    listing = answer.get(outer) if isinstance(answer, dict) else None
-    rows = listing.get(inner) if isinstance(listing, dict) else None
-    if not isinstance(listing, dict) or not isinstance(rows, list):
-        raise RetriableSourceError("truncated or malformed answer: no duLieu.danhSach")
-    keys = [(r.get("ngayCapNhat"), r.get(key_field)) if isinstance(r, dict) else (None, None)
-            for r in rows]  # fmt: skip
-    return keys, listing.get("maTrangTiep")
+def _row_keys_row_by_row(answer: _RawAnswer, key_field: str) -> tuple[RowKeys, Any]:
+    """:func:`_row_keys` of an answer the typed decoder refused, one row at a time (the
+    same decoder's checks, so the same answers are refused whatever their rows' order):
+    a row it cannot place (not an object, a key beyond a double) pages as one without
+    keys, which the mapper then rejects.
+
+    Raises:
+        msgspec.ValidationError: the next page's token is out of a double's range.
+    """
+    keys: RowKeys = []
+    for raw in answer.duLieu.danhSach:
+        try:
+            row = _ROW_KEYS.decode(raw)
+        except msgspec.ValidationError:
+            keys.append((None, None))
+        else:
+            keys.append((row.ngayCapNhat, getattr(row, key_field)))
+    token = answer.duLieu.maTrangTiep
+    return keys, (msgspec.json.decode(token) if token is not None else None)

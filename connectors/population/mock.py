@@ -125,8 +125,9 @@ class PopulationService:
     def _stored_pin(self, p: Person) -> str:
         """The PIN as the service stores, orders and serves it: garbled for a record it
         serves with a garbled PIN, so that it pages by what it serves, as a database
-        orders by the column it returns."""
-        if self.province.malformed(SOURCE, p.index):
+        orders by the column it returns (asking does not count the record as served
+        malformed: only rendering it does)."""
+        if self.province.is_malformed(SOURCE, p.index):
             rng_key = derive_seed(self.province.config.seed, SOURCE, p.index)
             if _corruption(rng_key) == "bad_pin":
                 return _garbled_pin(p.pin)

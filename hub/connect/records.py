@@ -39,7 +39,8 @@ class NativeRecord:
         """The record's bytes for a dead letter."""
         if self.raw is not None:
             return self.raw
-        return json.dumps(self.payload, ensure_ascii=False, default=str).encode("utf-8")
+        text = json.dumps(self.payload, ensure_ascii=False, default=str)
+        return text.encode("utf-8", "backslashreplace")  # unpaired surrogates escaped
 
 
 @dataclass(slots=True)

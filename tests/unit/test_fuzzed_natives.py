@@ -108,3 +108,19 @@ def test_the_samples_cover_every_stream_of_every_connector() -> None:
         if not _samples(spec.name).get(stream.name)
     ]
     assert not missing, f"no native sample for {missing}"
+
+
+@pytest.mark.parametrize("text", ["\ud800", "Nguy\udce9n"], ids=["lone surrogate", "smuggled byte"])
+def test_text_that_is_not_unicode_is_dead_lettered(
+    text: str, keys_dir: Path, schemas: SchemaStore
+) -> None:
+    """JSON can carry an unpaired surrogate escape, which no UTF-8 encoder writes: the
+    record is dead-lettered, its raw payload with the surrogate escaped."""
+    spec = discover()["population"]
+    payload = {**_samples("population")["citizens"][0], "hoVaTen": text}
+    signer = RecordSigner(KeyStore(keys_dir).signing_key(spec.name))
+    encoder = PageEncoder(spec, spec.make_mapper(), schemas, TOPICS, signer)
+    page = encoder.encode("citizens", [NativeRecord(payload, position="p#0")], None)
+    [letter] = page.messages
+    assert letter.topic == TOPICS.dead_letter(spec.name) and page.rejections
+    assert letter.value is not None and b"\\ud" in letter.value.lower()

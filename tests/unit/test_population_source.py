@@ -277,6 +277,37 @@ async def test_answers_that_are_not_json_or_hold_no_row_list_are_retried(body: b
         await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
 
 
+@pytest.mark.parametrize("bad", [b'"x": NaN', b'"x": -Infinity', b'"hoVaTen": "\\ud800"'])
+async def test_what_json_refuses_is_retried_whatever_row_comes_first(bad: bytes) -> None:
+    """A row that is not an object sends the answer down the row-by-row path; the answer
+    is refused all the same, not kept by a laxer parser."""
+    good = orjson.dumps(_ROW)
+    for rows in ([b"7", good, b"{" + bad + b"}"], [b"{" + bad + b"}", b"7", good]):
+        body = b'{"duLieu": {"danhSach": [' + b",".join(rows) + b"]}}"
+        with pytest.raises(RetriableSourceError, match="corrupt"):
+            await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+
+
+async def test_a_key_beyond_a_double_pages_as_a_row_without_keys() -> None:
+    body = b'{"duLieu": {"danhSach": [7, ' + orjson.dumps(_ROW) + b', {"soDinhDanh": 1e400}]}}'
+    page = await PopulationAdapter(_Answering(body)).fetch("citizens", None, 10)
+    assert len(page.records) == 3
+    assert page.cursor == {"updated_at": _ROW["ngayCapNhat"], "key": _ROW["soDinhDanh"]}
+
+
+def test_the_service_pages_by_the_pin_it_serves() -> None:
+    """Every record's place in the service's order is the (ngayCapNhat, soDinhDanh) it
+    serves, garbled or not; asking where a record goes does not count it as served."""
+    service = _service(200, malformed_rate=1.0)
+    pop = service.population
+    for i in range(200):
+        person = pop.person(i)
+        place = service._position(person)
+        assert service.province.malformed_subjects("population") == i
+        row = service.render_citizen(person)
+        assert place == (row["ngayCapNhat"], row["soDinhDanh"])
+
+
 async def test_a_number_beyond_a_double_in_a_row_is_kept_for_the_mapper() -> None:
     body = orjson.dumps({"duLieu": {"danhSach": [_ROW]}}).replace(
         b'"ngayCapNhat"', b'"x":1e400,"ngayCapNhat"'
