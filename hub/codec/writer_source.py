@@ -258,9 +258,8 @@ class WriterSource:
         with null), with no logical type."""
         kind, node, logical = self.types.resolve(schema)
         if kind == "union" and nullable:
-            return all(self.types.resolve(b)[0] == "null" or self._text(b) for b in node) and any(
-                self.types.resolve(b)[0] == "null" for b in node
-            )
+            text = [b for b in node if self.types.resolve(b)[0] != "null"]
+            return len(text) < len(node) and all(self._text(b) for b in text)
         return kind in ("string", "enum") and logical is None
 
     def _memoised(

@@ -69,15 +69,16 @@ class JsonRows(Sequence[NativeRecord]):
                 not hold the rows this page says (its adapter checked the answer, so
                 only a bug gets here).
         """
-        if self._records is None and not self.kept:
-            self._records = []
         if self._records is None:
-            rows = decode_json(self.body)
-            for key in self.path:
-                rows = rows[key]
-            prefix = self.position_prefix
-            self._records = [NativeRecord(rows[i], None, f"{prefix}{i}") for i in self.kept]
+            self._records = self._parsed() if self.kept else []
         return self._records
+
+    def _parsed(self) -> list[NativeRecord]:
+        rows = decode_json(self.body)
+        for key in self.path:
+            rows = rows[key]
+        prefix = self.position_prefix
+        return [NativeRecord(rows[i], None, f"{prefix}{i}") for i in self.kept]
 
     def __len__(self) -> int:
         return len(self.kept)
