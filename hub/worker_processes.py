@@ -12,12 +12,11 @@ pid is the parent's own, handed over at spawn, so that a worker that finishes st
 after its parent died exits too. Workers ignore Ctrl-C, which reaches the whole process
 group: the parent stops them itself.
 
-A page handed to a worker is a few hundred kilobytes, and the pipes between the processes
-hold 64 KiB by default: the parent's feeder thread could only write the next page as the
-worker read it, a few kilobytes per turn of the parent's interpreter lock, so a worker
-that finished a page waited 6 to 13 ms for the next one. The pool's pipes are widened to
-1 MiB (Linux's default limit for a pipe) where the system allows it, so the next page is
-waiting whole in the pipe when the worker is ready for it.
+A page handed to a worker is a few hundred kilobytes, and pipes hold 64 KiB by default:
+a pool's (:func:`spawn_pool`) pipes are widened to 1 MiB (Linux's default limit for a
+pipe) where the system allows it, so that the next task waits whole in the pipe when a
+worker is ready for it. The encoding workers (:func:`spawn_process`) talk over socket
+pairs widened the same way (:mod:`hub.connect.worker_channel`).
 """
 
 from __future__ import annotations
@@ -31,9 +30,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.process import BaseProcess
 from typing import Any
 
-__all__ = ["spawn_pool"]
+__all__ = ["spawn_pool", "spawn_process"]
 
 
 def spawn_pool(
@@ -56,6 +56,25 @@ def spawn_pool(
     )
     _widen_pipes(pool)
     return pool
+
+
+def spawn_process(target: Callable[..., None], *args: Any) -> BaseProcess:
+    """A started, spawned process running ``target(*args)`` that exits when this process
+    is gone (a daemon: it is also stopped when this process exits normally).
+
+    ``args`` cross to the process pickled; a socket among them crosses as a duplicate of
+    its file descriptor.
+    """
+    process = multiprocessing.get_context("spawn").Process(
+        target=_run_worker, args=(os.getpid(), target, args), daemon=True
+    )
+    process.start()
+    return process
+
+
+def _run_worker(parent: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+    _init_worker(parent, None, ())
+    target(*args)
 
 
 #: Bytes a pool's pipes may hold (Linux's ``/proc/sys/fs/pipe-max-size`` by default).

@@ -25,7 +25,8 @@ from hub.connect.publisher import OutgoingMessage
 from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
 from hub.errors import RecordError
-from hub.trust.signing import RecordSigner, SigningItem
+from hub.trust.merkle import leaf_hash
+from hub.trust.signing import RecordSigner, record_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,9 @@ class PageEncoder:
         self.signer = signer
         self._source = spec.name.encode()
         self._codecs = {e: AvroCodec(schemas.get(spec.name, e)) for e in spec.entities}
-        self._fingerprints = {
-            e: codec.schema.fingerprint.hex().encode() for e, codec in self._codecs.items()
+        self._schema_headers = {
+            e: (h.SCHEMA, codec.schema.fingerprint.hex().encode())
+            for e, codec in self._codecs.items()
         }
         self._topic_of = {e: topics.canonical(spec.name, e) for e in spec.entities}
         self._dead_letter_topic = topics.dead_letter(spec.name)
@@ -99,10 +101,12 @@ class PageEncoder:
         """
         out = EncodedPage()
         extracted = datetime.now(UTC).isoformat(timespec="milliseconds").encode()
-        correlation = message_id()
-        common = [(h.SOURCE, self._source), (h.EXTRACTED_AT, extracted)]
+        source = (h.SOURCE, self._source)
+        extracted_at = (h.EXTRACTED_AT, extracted)
+        correlation = (h.CORRELATION_ID, message_id())
         iso_of: dict[datetime, bytes] = {}  # update times repeat within a page
-        signed: list[SigningItem] = []
+        leaves: list[bytes] = []
+        signed_headers: list[list[tuple[str, bytes]]] = []
         for native in records:
             try:
                 canonical = self.mapper.map(stream, native)
@@ -119,22 +123,28 @@ class PageEncoder:
                 if updated is None:
                     updated = iso_of[record.updated_at] = record.updated_at.isoformat().encode()
                     out.newest_update = max(out.newest_update, record.updated_at.timestamp())
+                schema = self._schema_headers[record.entity]
+                identifier = message_id()
+                version = record.source_version.encode()
                 headers = [
-                    (h.MESSAGE_ID, message_id()),
-                    *common,
-                    (h.SCHEMA, self._fingerprints[record.entity]),
-                    (h.SOURCE_VERSION, record.source_version.encode()),
+                    (h.MESSAGE_ID, identifier),
+                    source,
+                    extracted_at,
+                    schema,
+                    (h.SOURCE_VERSION, version),
                     (h.SOURCE_UPDATED_AT, updated),
-                    (h.CORRELATION_ID, correlation),
+                    correlation,
                 ]
                 if record.headers:
                     headers.extend((k, v.encode()) for k, v in record.headers.items())
                 key = record.key.encode()
-                signed.append((key, value, headers))
+                signing = record_input(key, value, identifier, self._source, schema[1], version)
+                leaves.append(leaf_hash(signing))
+                signed_headers.append(headers)
                 out.messages.append(OutgoingMessage(topic, key, value, headers))
                 out.written[topic] = out.written.get(topic, 0) + 1
                 out.published += 1
-        self.signer.sign_batch(signed)  # appends to the headers of each message, in place
+        self.signer.sign_leaves(leaves, signed_headers)  # appends to each list, in place
         return out
 
     def _encode_value(self, record: CanonicalRecord) -> bytes | None:

@@ -3,7 +3,7 @@
 Mapping, normalising, Avro encoding and signing a page (:class:`PageEncoder`) is pure CPU
 work, several times what fetching and publishing the page cost, and a connector's
 process runs it on one core. An :class:`EncodingPool` runs it in a few spawned worker
-processes (:mod:`hub.worker_processes`) instead, shared by every connector of the
+processes (:mod:`hub.connect.worker_link`) instead, shared by every connector of the
 process: the runtime submits page *n* and fetches page *n + 1* while a worker encodes,
 then publishes the pages in source order (:mod:`hub.connect.runtime`). What runs in the
 workers is :mod:`hub.connect.encoder_worker`; how pages cross to them and back,
@@ -20,20 +20,22 @@ encoded never shows in what is published.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pickle
 import threading
+import time
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
-from concurrent.futures import Future as ConcurrentFuture
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from hub.connect.encoder import EncodedPage, PageEncoder
-from hub.connect.encoder_worker import EncoderRecipe, encode_in_worker, init_worker
+from hub.connect.encoder_worker import EncoderRecipe
 from hub.connect.framing import Framing
 from hub.connect.page_crossing import pack_page, unshape_page
 from hub.connect.records import Cursor, NativeRecord
-from hub.worker_processes import spawn_pool
+from hub.connect.worker_channel import ChannelClosed, receive_on, send_on
+from hub.connect.worker_link import WorkerLink
 
 __all__ = ["EncodingPool", "PageEncoding"]
 
@@ -51,7 +53,14 @@ class EncodingPool:
         workers: number of worker processes (0: every page is encoded inline).
 
     Use :meth:`shared` rather than the constructor: one pool per process is enough, and
-    its workers take about a second to start.
+    its workers take about a second to start. The pool is driven from one thread; it may
+    serve one event loop after another (each exchange with a worker runs on the loop of
+    the page it carries).
+
+    Each worker encodes one page at a time, exchanged over a socket pair straight from the
+    event loop (:mod:`hub.connect.worker_link`); pages beyond the idle workers wait their
+    turn in order. No thread stands between the loop and the workers (docs/decisions.md,
+    "Encoding workers without a thread pool").
     """
 
     _shared: ClassVar[dict[int, EncodingPool]] = {}
@@ -59,8 +68,9 @@ class EncodingPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = max(0, workers)
-        self._executor: ProcessPoolExecutor | None = None
-        self._warm_up: list[ConcurrentFuture[int]] = []
+        self._slots: list[WorkerLink] = []
+        #: pages waiting for an idle worker, in order.
+        self._waiting: deque[asyncio.Future[None]] = deque()
         #: pages encoded in the workers so far.
         self.pages = 0
 
@@ -74,30 +84,39 @@ class EncodingPool:
             return pool
 
     def start(self) -> None:
-        """Spawn the workers now; pages are encoded inline until they answer."""
-        if self._executor is not None or self.workers <= 0:
-            return
-        self._executor = spawn_pool(self.workers, init_worker)
-        self._warm_up = [self._executor.submit(int) for _ in range(self.workers)]
+        """Spawn the workers now (those missing); pages are encoded inline until one is
+        ready."""
+        try:
+            while len(self._slots) < self.workers:
+                self._slots.append(WorkerLink())
+        except OSError as exc:
+            self._give_up(f"encoding workers could not be spawned ({exc})")
 
     @property
     def ready(self) -> bool:
-        """Whether every worker has started and answered."""
-        return self._executor is not None and all(f.done() for f in self._warm_up)
+        """Whether every worker has started and said so."""
+        return self._poll() is True
+
+    def _poll(self) -> bool | None:
+        """True when every worker is ready, False while one is starting, None when one
+        died starting (the pool is then given up)."""
+        try:
+            states = [w.poll_ready() for w in self._slots]  # every one read: no short cut
+            return bool(states) and all(states)
+        except (ChannelClosed, OSError) as exc:
+            self._give_up(f"encoding workers did not start ({exc})")
+            return None
 
     async def wait_ready(self, limit_s: float = 60.0) -> bool:
-        """Start the workers and wait until they answer; False when they cannot start."""
+        """Start the workers and wait until they are ready; False when they cannot start."""
         self.start()
-        if self._executor is None:
-            return False
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(asyncio.wrap_future(f) for f in self._warm_up)), limit_s
-            )
-        except (BrokenExecutor, TimeoutError) as exc:
-            self._give_up(f"encoding workers did not start ({exc})")
-            return False
-        return True
+        deadline = time.monotonic() + limit_s
+        while (state := self._poll()) is False:
+            if time.monotonic() > deadline:
+                self._give_up(f"encoding workers did not start within {limit_s:g} s")
+                return False
+            await asyncio.sleep(0.02)
+        return bool(state)
 
     def _give_up(self, why: str) -> None:
         """Encode inline from now on: workers that died once (a program without the
@@ -118,40 +137,119 @@ class EncodingPool:
         """Encode a page in a worker; None when the pool cannot (the caller encodes it).
 
         With ``framing``, the page comes back as record batches, not messages.
+
+        Raises:
+            Exception: what encoding the page raised in the worker.
         """
-        executor = self._executor
-        if executor is None or not self.ready:
-            self.start()
-            if self._warm_up and any(f.exception() for f in self._warm_up if f.done()):
-                self._give_up("encoding workers did not start")
+        self.start()
+        if self._poll() is None or not any(w.ready for w in self._slots):
             return None
         try:
+            head = pickle.dumps((recipe, stream, cursor, framing), pickle.HIGHEST_PROTOCOL)
             page = pack_page(records)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             log.info("a page cannot cross to an encoding worker (%s): encoding it here", exc)
             return None
-        try:
-            loop = asyncio.get_running_loop()
-            shaped = await loop.run_in_executor(
-                executor, encode_in_worker, recipe, stream, page, cursor, framing
-            )
-        except BrokenExecutor as exc:
-            self._give_up(f"an encoding worker died ({exc})")
+        loop = asyncio.get_running_loop()
+        worker = await self._idle_worker(loop)
+        if worker is None:
             return None
+        # Shielded: a cancelled caller leaves the exchange to finish, so that the worker's
+        # answer is read off its channel before the worker takes another page.
+        answer = await asyncio.shield(loop.create_task(self._exchange(loop, worker, head, page)))
+        if answer is None:
+            return None
+        done, outcome = answer
+        if not done:
+            raise outcome
         self.pages += 1
-        return unshape_page(shaped)
+        return unshape_page(outcome)
+
+    async def _idle_worker(self, loop: asyncio.AbstractEventLoop) -> WorkerLink | None:
+        """An idle worker, taken for an exchange on ``loop``, once one is free; None when
+        the pool was closed or given up meanwhile, or has no worker ready."""
+        while self._slots:
+            self._retire_abandoned()
+            for worker in self._slots:
+                if worker.busy_in is None and worker.ready:
+                    worker.busy_in = loop
+                    return worker
+            if not any(w.busy_in is not None for w in self._slots):
+                return None  # none busy and none ready: nothing to wait for
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiting.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if not waiter.cancelled():  # woken, then cancelled: pass the turn on
+                    self._wake_one()
+                raise
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiting.remove(waiter)
+        return None
+
+    async def _exchange(
+        self, loop: asyncio.AbstractEventLoop, worker: WorkerLink, head: bytes, page: bytes
+    ) -> tuple[bool, Any] | None:
+        """Hand a page to ``worker`` and read its answer; None when the worker died (the
+        pool is then given up)."""
+        finished = False
+        try:
+            await send_on(loop, worker.channel, head)
+            await send_on(loop, worker.channel, page)
+            answer: tuple[bool, Any] = pickle.loads(await receive_on(loop, worker.channel))
+            finished = True
+            return answer
+        except (ChannelClosed, OSError, pickle.UnpicklingError, EOFError) as exc:
+            finished = True  # nothing to replace: the pool is given up (or was closed)
+            if worker in self._slots:
+                self._give_up(f"an encoding worker died ({type(exc).__name__}: {exc})")
+            return None
+        finally:
+            if worker not in self._slots:  # stopped meanwhile (closed, given up)
+                worker.channel.close()
+            elif finished:
+                self._release(worker)
+            else:  # cancelled with its loop mid-exchange: the channel is out of step
+                self._retire(worker)
+
+    def _release(self, worker: WorkerLink) -> None:
+        worker.busy_in = None
+        self._wake_one()
+
+    def _wake_one(self) -> None:
+        """Give the next waiting page its turn."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done() and not waiter.get_loop().is_closed():
+                waiter.set_result(None)
+                return
+
+    def _retire(self, worker: WorkerLink) -> None:
+        """Stop ``worker``; :meth:`start` spawns another in its place at the next page."""
+        if worker in self._slots:
+            self._slots.remove(worker)
+            worker.busy_in = None  # its exchange is over: the channel can close at once
+            worker.stop()
+
+    def _retire_abandoned(self) -> None:
+        """Retire the workers whose exchange ran on a loop closed since, unfinished."""
+        for worker in list(self._slots):
+            if worker.busy_in is not None and worker.busy_in.is_closed():
+                self._retire(worker)
 
     def worker_pids(self) -> list[int]:
         """The workers' process ids (for operators and tests)."""
-        processes = getattr(self._executor, "_processes", None) or {}
-        return sorted(processes)
+        return sorted(w.process.pid for w in self._slots if w.process.pid is not None)
 
     def close(self) -> None:
         """Stop the workers (pages in progress are abandoned; their callers re-encode)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
-            self._warm_up = []
+        slots, self._slots = self._slots, []
+        for worker in slots:
+            worker.stop()
+        while self._waiting:
+            self._wake_one()  # each finds the pool empty and encodes its page itself
 
 
 class PageEncoding:

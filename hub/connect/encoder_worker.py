@@ -21,6 +21,7 @@ import contextlib
 import gc
 import hashlib
 import pickle
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from hub.connect.framing import Framing
 from hub.connect.page_crossing import Shaped, shape_page, unpack_page
 from hub.connect.records import Cursor
 from hub.connect.topics import TopicNames
+from hub.connect.worker_channel import READY, ChannelClosed, receive, send
 from hub.trust.keys import SigningKey
 from hub.trust.signing import RecordSigner
 
@@ -45,6 +47,7 @@ __all__ = [
     "encoder_for",
     "init_worker",
     "recipe_for",
+    "serve",
 ]
 
 
@@ -130,7 +133,7 @@ def encoder_for(recipe: bytes) -> PageEncoder:
 def encode_in_worker(
     recipe: bytes,
     stream: str,
-    page: bytes,
+    page: bytes | bytearray,
     cursor: Cursor | None,
     framing: Framing | None = None,
 ) -> Shaped:
@@ -143,3 +146,36 @@ def encode_in_worker(
         if framing is not None:
             encoded.batches, encoded.messages = framing.frame(encoded.messages), []
         return shape_page(encoded)
+
+
+def serve(channel: socket.socket) -> None:
+    """A worker's life: get ready, then answer each request on ``channel`` until it closes.
+
+    A request is two messages (:mod:`hub.connect.worker_channel`): the pickled
+    ``(recipe, stream, cursor, framing)``, then the packed page. The answer is one: the
+    pickled ``(True, shaped page)``, or ``(False, exception)`` when encoding raised.
+    """
+    init_worker()
+    channel.sendall(READY)
+    while True:
+        try:
+            head, page = receive(channel), receive(channel)
+        except (ChannelClosed, OSError):  # the connector's process closed the pool, or left
+            return
+        try:
+            recipe, stream, cursor, framing = pickle.loads(head)
+            answer: tuple[bool, object] = (
+                True,
+                encode_in_worker(recipe, stream, page, cursor, framing),
+            )
+        except Exception as exc:  # the caller raises it, as if it had encoded the page
+            answer = (False, exc)
+        try:
+            reply = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot cross: its description does
+            what = repr(answer[1]) if not answer[0] else f"{type(exc).__name__}: {exc}"
+            reply = pickle.dumps((False, RuntimeError(f"encoding worker: {what}")))
+        try:
+            send(channel, reply)
+        except OSError:
+            return

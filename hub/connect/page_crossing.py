@@ -42,7 +42,7 @@ def pack_page(records: Sequence[NativeRecord]) -> bytes:
     return pickle.dumps(packed, pickle.HIGHEST_PROTOCOL)
 
 
-def unpack_page(page: bytes) -> list[NativeRecord]:
+def unpack_page(page: bytes | bytearray) -> list[NativeRecord]:
     """The native records of a page packed by :func:`pack_page`."""
     packed: Packed = pickle.loads(page)
     if isinstance(packed, JsonRows):

@@ -49,6 +49,7 @@ __all__ = [
     "Refusal",
     "SigningItem",
     "leaf_of",
+    "record_input",
     "signing_input",
 ]
 
@@ -94,9 +95,21 @@ _DESCRIPTIONS = {
 
 def signing_input(key: bytes | None, value: bytes | None, headers: Mapping[str, bytes]) -> bytes:
     """The bytes a record's leaf covers (see the module docstring)."""
+    message_id, source, schema, version = (headers.get(name) or b"" for name in SIGNED_HEADERS)
+    return record_input(key, value, message_id, source, schema, version)
+
+
+def record_input(
+    key: bytes | None,
+    value: bytes | None,
+    message_id: bytes,
+    source: bytes,
+    schema: bytes,
+    version: bytes,
+) -> bytes:
+    """:func:`signing_input` from the signed headers' values themselves (empty: absent)."""
     key = key or b""
     value = _TOMBSTONE if value is None else value
-    message_id, source, schema, version = (headers.get(name) or b"" for name in SIGNED_HEADERS)
     return b"".join((
         _DOMAIN_PART,
         _LENGTH(len(key)), key,
@@ -150,14 +163,24 @@ class RecordSigner:
         The items are split into consecutive groups of at most :data:`MAX_BATCH`, one
         signature each. The signed headers must be in the lists already.
         """
+        self.sign_leaves(
+            [leaf_of(key, value, dict(headers)) for key, value, headers in items],
+            [headers for _, _, headers in items],
+        )
+
+    def sign_leaves(
+        self, leaves: Sequence[bytes], headers: Sequence[list[tuple[str, bytes]]]
+    ) -> None:
+        """:meth:`sign_batch` for records whose leaves are known already (computed with
+        :func:`record_input` where the record was built): ``headers[i]`` is the list of
+        the record whose leaf is ``leaves[i]``.
+        """
         key_id = (h.KEY_ID, self._key_id)
-        for start in range(0, len(items), MAX_BATCH):
-            group = items[start : start + MAX_BATCH]
-            leaves = [leaf_of(key, value, dict(headers)) for key, value, headers in group]
-            root, paths = merkle.tree(leaves)
+        for start in range(0, len(leaves), MAX_BATCH):
+            root, paths = merkle.tree(leaves[start : start + MAX_BATCH])
             signature = (h.SIGNATURE, _b64(self.key.sign(BATCH_DOMAIN + root)))
-            for (_, _, headers), path in zip(group, paths, strict=True):
-                headers.extend((signature, key_id, (h.SIGNATURE_PATH, _b64(path))))
+            for record_headers, path in zip(headers[start : start + MAX_BATCH], paths, strict=True):
+                record_headers.extend((signature, key_id, (h.SIGNATURE_PATH, _b64(path))))
 
 
 class RecordVerifier:

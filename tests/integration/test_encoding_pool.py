@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 
+from connectors.population.mock import PopulationService
 from hub.codec import decode_any
 from hub.connect.encoder import PageEncoder
 from hub.connect.encoder_pool import EncodingPool, PageEncoding
 from hub.connect.encoder_worker import recipe_for
+from hub.connect.framing import Framing
 from hub.connect.host import ConnectorHost, ConnectorJob
 from hub.connect.reader import iter_to_end
 from hub.connect.records import NativeRecord
 from hub.connect.registry import discover
 from hub.connect.runtime_options import RuntimeOptions
+from hub.province import Province, ProvinceConfig
 from hub.trust.keys import KeyStore
 from hub.trust.signing import RecordVerifier
 
@@ -121,3 +124,100 @@ async def test_a_page_that_cannot_be_pickled_is_encoded_inline(
     page = await PageEncoding(encoder, recipe, pool).submit("citizens", records, None)
     assert page.rejected == 200  # dead letters, encoded inline
     assert pool.workers == 2, "the pool must not be given up for one page"
+
+
+def _citizen_rows(count: int, first: int = 0) -> list[NativeRecord]:
+    """``count`` rendered citizens of a small province, each with its position."""
+    province = Province(ProvinceConfig(seed=3, citizens=first + count, malformed_rate=0))
+    service = PopulationService(province)
+    people = service.population
+    return [
+        NativeRecord(service.render_citizen(people.person(n)), position=f"row {n}")
+        for n in range(first, first + count)
+    ]
+
+
+def _pin(row: NativeRecord) -> bytes:
+    return str(row.payload["soDinhDanh"]).encode()
+
+
+def _recipe(host: ConnectorHost) -> bytes:
+    signer = host.signer("population")
+    mapper = POPULATION.make_mapper()
+    return pickle.dumps(recipe_for(POPULATION, mapper, host.schemas, host.topics, signer))
+
+
+async def test_pages_beyond_the_idle_workers_wait_their_turn(host: ConnectorHost) -> None:
+    """Six pages at once on two workers: each comes back whole, as its own page."""
+    pool = EncodingPool(2)
+    assert await pool.wait_ready()
+    try:
+        recipe = _recipe(host)
+        pages = [_citizen_rows(120, first=200 * n) for n in range(6)]
+        encoded = await asyncio.gather(
+            *(pool.encode(recipe, "citizens", page, None) for page in pages)
+        )
+        assert pool.pages == 6
+        for page, result in zip(pages, encoded, strict=True):
+            assert result is not None and result.published == len(page)
+            assert [m.key for m in result.messages] == [_pin(r) for r in page]
+    finally:
+        pool.close()
+
+
+async def test_a_cancelled_page_leaves_its_worker_in_step(host: ConnectorHost) -> None:
+    """A caller that gives up on a page does not leave its answer behind for the next
+    page to read: the next page gets its own records back."""
+    pool = EncodingPool(1)
+    assert await pool.wait_ready()
+    try:
+        recipe = _recipe(host)
+        first, second = _citizen_rows(400), _citizen_rows(150, first=1000)
+        abandoned = asyncio.create_task(pool.encode(recipe, "citizens", first, None))
+        await asyncio.sleep(0.01)  # handed over, being encoded
+        abandoned.cancel()
+        result = await pool.encode(recipe, "citizens", second, None)
+        assert result is not None and result.published == 150
+        assert [m.key for m in result.messages] == [_pin(r) for r in second]
+        assert pool.workers == 1
+    finally:
+        pool.close()
+
+
+async def test_what_encoding_raises_in_a_worker_is_raised_to_the_caller(
+    host: ConnectorHost, pool: EncodingPool
+) -> None:
+    """A framing that lacks a topic fails the page in the worker; the caller gets the
+    error, and the pool keeps its workers."""
+    lacking = Framing(partitions={})
+    with pytest.raises(KeyError):
+        await pool.encode(_recipe(host), "citizens", _citizen_rows(120), None, lacking)
+    assert pool.workers == 2
+    assert await pool.encode(_recipe(host), "citizens", _citizen_rows(120), None) is not None
+
+
+async def test_a_closed_pool_starts_again_at_its_next_page(
+    host: ConnectorHost, pool: EncodingPool
+) -> None:
+    before = pool.worker_pids()
+    pool.close()
+    assert pool.worker_pids() == []
+    assert await pool.encode(_recipe(host), "citizens", _citizen_rows(120), None) is None
+    assert await pool.wait_ready()
+    assert set(pool.worker_pids()).isdisjoint(before)
+    assert await pool.encode(_recipe(host), "citizens", _citizen_rows(120), None) is not None
+
+
+async def test_closing_the_pool_ends_the_pages_in_progress(host: ConnectorHost) -> None:
+    """Pages being encoded when the pool closes (or is given up after a worker died) come
+    back as None at once, for their callers to encode: none waits on a closed channel."""
+    pool = EncodingPool(2)
+    assert await pool.wait_ready()
+    recipe = _recipe(host)
+    pages = [
+        asyncio.create_task(pool.encode(recipe, "citizens", _citizen_rows(400), None))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0.01)  # two handed over, one waiting for a worker
+    pool.close()
+    assert await asyncio.wait_for(asyncio.gather(*pages), 10) == [None, None, None]

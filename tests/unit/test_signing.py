@@ -26,7 +26,7 @@ from hub.connect.topics import TopicNames
 from hub.province import Province, ProvinceConfig
 from hub.trust.batch import BatchVerifier
 from hub.trust.keys import KeyStore, generate_key_pair
-from hub.trust.signing import SIGNED_HEADERS, RecordSigner, RecordVerifier, Refusal
+from hub.trust.signing import MAX_BATCH, SIGNED_HEADERS, RecordSigner, RecordVerifier, Refusal
 
 REPO = Path(__file__).resolve().parents[2]
 Headers = list[tuple[str, bytes]]
@@ -262,6 +262,31 @@ def test_the_encoder_signs_every_record_tombstones_too(
     (tombstone,) = gone.messages
     assert tombstone.value is None
     assert verifier.check(tombstone.key, None, tombstone.headers) is None
+
+
+def test_the_encoders_leaves_are_those_a_verifier_computes_across_groups(
+    keys: KeyStore, verifier: RecordVerifier
+) -> None:
+    """A page of several signature groups: each record's leaf, computed where the record
+    is built, leads to its group's root; a dead letter in between shifts no group."""
+    spec = discover()["population"]
+    signer = RecordSigner(keys.signing_key("population"))
+    encoder = PageEncoder(spec, PopulationMapper(), SchemaStore(REPO / "schemas"),
+                          TopicNames("t."), signer)  # fmt: skip
+    records = _population_page(150)
+    records.insert(70, NativeRecord({"soDinhDanh": "not a pin"}))
+    page = encoder.encode("citizens", records, None)
+    signed = [m for m in page.messages if m.topic != "t.population.dlq"]
+    assert page.published == len(signed) == 150 and page.rejected == 1
+    signatures = [dict(m.headers)[h.SIGNATURE] for m in signed]
+    assert [len(set(signatures[at : at + MAX_BATCH])) for at in range(0, 150, MAX_BATCH)] == [
+        1,
+        1,
+        1,
+    ]
+    assert len(set(signatures)) == 3
+    for message in signed:
+        assert verifier.check(message.key, message.value, message.headers) is None
 
 
 def test_the_batch_verifier_in_worker_processes_agrees_with_inline(
