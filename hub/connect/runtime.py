@@ -7,7 +7,9 @@ next page is fetched) and submits them, in page order, with the batch publisher.
 ``max_in_flight`` pages may await acknowledgement while the next one is fetched and
 encoded; cursors are committed strictly in page order, each only after its page and all
 earlier ones were acknowledged, one commit in flight at a time
-(:class:`~hub.connect.committer.CursorCommitter`), and all of them before a stream ends.
+(:class:`~hub.connect.committer.CursorCommitter`), and all of them before the cycle ends.
+Streams are fetched one after another; a stream's last pages are published and committed
+(:mod:`hub.connect.stream_pipeline`) while the next stream is fetched.
 
 A broker failure stops a single run (``follow=False``): the cursor stays at the last
 acknowledged page. A following runtime waits it out instead, through its
@@ -26,14 +28,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 
 from hub.codec import SchemaStore
 from hub.connect.broker_guard import BrokerGuard, is_broker_failure
-from hub.connect.committer import CursorCommitter
 from hub.connect.contract import ConnectorSpec, RecordMapper, SourceAdapter, StreamSpec
 from hub.connect.cursor_store import KafkaCursorStore
-from hub.connect.encoder import EncodedPage, PageEncoder
+from hub.connect.encoder import PageEncoder
 from hub.connect.encoder_pool import EncodingPool, PageEncoding
 from hub.connect.encoder_worker import recipe_for
 from hub.connect.fetcher import ResilientFetcher
@@ -42,6 +42,7 @@ from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, Page
 from hub.connect.resilience import CircuitBreaker, RateLimiter
 from hub.connect.runtime_options import RuntimeOptions, StreamStats
+from hub.connect.stream_pipeline import StreamPipeline
 from hub.connect.topics import TopicNames
 from hub.errors import BrokerLostError
 from hub.metrics import ConnectorMetrics
@@ -100,6 +101,8 @@ class ConnectorRuntime:
         self._committed: set[str] = set()
         #: the guard's generation when the current cycle began.
         self._generation = self.guard.generation
+        #: the current cycle's streams whose last pages are being published and committed.
+        self._draining: list[asyncio.Task[None]] = []
         self._encoding = PageEncoding(
             PageEncoder(spec, mapper, schemas, topics, signer),
             recipe_for(spec, mapper, schemas, topics, signer),
@@ -159,12 +162,34 @@ class ConnectorRuntime:
         return self.stats
 
     async def _sync_streams(self, stop: asyncio.Event) -> None:
-        """One cycle: every stream from its committed cursor to the source's end."""
+        """One cycle: every stream from its committed cursor to the source's end.
+
+        Streams are fetched one after another; the last pages of one are published and
+        committed (drained) while the next is fetched. The cycle ends when every drain
+        did; the first failure stops it, and abandons what the other streams left.
+        """
         self._generation = self.guard.generation
-        for stream in self.spec.streams:
-            if stop.is_set():  # a graceful stop skips the streams not begun
-                break
-            await self._sync_stream(stream, stop)
+        self._draining = draining = []
+        try:
+            for stream in self.spec.streams:
+                if stop.is_set():  # a graceful stop skips the streams not begun
+                    break
+                pipeline = await self._sync_stream(stream, stop)
+                draining.append(asyncio.ensure_future(pipeline.drain()))
+            for drain in draining:
+                await drain
+        finally:
+            for drain in draining:
+                if not drain.done():
+                    drain.cancel()
+                elif not drain.cancelled():
+                    drain.exception()  # retrieved: the failure raised is the first awaited
+
+    def _raise_drain_failure(self) -> None:
+        """Raise what a stream draining while this one is fetched failed with, if any."""
+        for drain in self._draining:
+            if drain.done() and not drain.cancelled() and (failure := drain.exception()):
+                raise failure
 
     async def _wait_out_broker(self, failure: Exception, stop: asyncio.Event) -> None:
         """Wait until the broker serves again; after a loss, forget every cursor."""
@@ -193,7 +218,9 @@ class ConnectorRuntime:
                     await asyncio.wait_for(stop.wait(), 1.0)
         self._set_state("running")
 
-    async def _sync_stream(self, stream: StreamSpec, stop: asyncio.Event) -> None:
+    async def _sync_stream(self, stream: StreamSpec, stop: asyncio.Event) -> StreamPipeline:
+        """Fetch ``stream`` from its committed cursor to the source's end (or a stop); the
+        pipeline returned still holds the last pages, for the caller to drain."""
         cursor = await self.cursors.load(self.spec.name, stream.name)
         if cursor is None and stream.name in self._committed:
             if not self.cursors.was_reset(self.spec.name, stream.name):
@@ -207,54 +234,32 @@ class ConnectorRuntime:
             "%s/%s: syncing from %s", self.spec.name, stream.name,
             "the beginning" if cursor is None else "the committed cursor",
         )  # fmt: skip
-        # pages being encoded (in worker processes, or done at once), in source order
-        encoding: deque[tuple[asyncio.Future[EncodedPage], Cursor, float]] = deque()
-        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]] = deque()
         loaded = cursor
-        committer = CursorCommitter(lambda newest: self._commit(stream, newest, loaded))
-        framing = await self._framing()
+        pipeline = StreamPipeline(
+            self.spec.name, stream.name,
+            encoding=self._encoding, framing=await self._framing(),
+            publisher=self.publisher, metrics=self.metrics, stats=self.stats,
+            commit=lambda newest: self._commit(stream, newest, loaded),
+            max_in_flight=self.options.max_in_flight,
+        )  # fmt: skip
         polled = self.metrics.hub.records_polled.labels(self.spec.name, stream.name)
         try:
-            while not stop.is_set():
+            while not stop.is_set():  # pages fetched before a stop are drained too
+                self._raise_drain_failure()
                 fetched_at = time.perf_counter()
                 page = await self._fetch_unless_stopped(stream.name, cursor, stop)
                 if page is None:
                     break
                 polled.inc(len(page.records))
                 self.stats.pulled += len(page.records)
-                encoded = self._encoding.submit(stream.name, page.records, cursor, framing)
-                encoding.append((encoded, page.cursor, fetched_at))
+                await pipeline.add(page.records, cursor, page.cursor, fetched_at)
                 cursor = page.cursor
-                while encoding and (
-                    len(encoding) > self._encoding.parallel or encoding[0][0].done()
-                ):
-                    await self._publish(stream, encoding.popleft(), in_flight)
-                await self._commit_done(in_flight, committer, keep=self.options.max_in_flight - 1)
                 if not page.has_more:
                     break
-            while encoding:  # pages fetched before a stop are published and committed too
-                await self._publish(stream, encoding.popleft(), in_flight)
-            await self._commit_done(in_flight, committer, keep=0)
-        finally:
-            for pending in [f for f, _, _ in encoding] + [t for t, _, _ in in_flight]:
-                pending.cancel()  # only after a failure or a cancellation
-            committer.cancel()
-
-    async def _publish(
-        self,
-        stream: StreamSpec,
-        page: tuple[asyncio.Future[EncodedPage], Cursor, float],
-        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]],
-    ) -> None:
-        """Publish an encoded page; it joins the pages awaiting acknowledgement."""
-        encoding, cursor, fetched_at = page
-        encoded = await encoding
-        self._report_rejections(stream, encoded)
-        if encoded.batches:
-            acked = self.publisher.publish_framed(encoded.batches)
-        else:
-            acked = await self.publisher.publish(encoded.messages)
-        in_flight.append((asyncio.ensure_future(self._account(acked, encoded)), cursor, fetched_at))
+        except BaseException:
+            pipeline.cancel()  # only after a failure or a cancellation
+            raise
+        return pipeline
 
     async def _framing(self) -> Framing | None:
         """How worker processes frame this connector's pages (None: they do not)."""
@@ -282,39 +287,6 @@ class ConnectorRuntime:
                 fetch.cancel()
         return fetch.result() if fetch in done else None
 
-    async def _account(self, acked: asyncio.Task[None], encoded: EncodedPage) -> None:
-        await acked
-        self.stats.published += encoded.published
-        self.stats.rejected += encoded.rejected
-        for topic, count in encoded.written.items():
-            self.metrics.hub.records_written.labels(self.spec.name, topic).inc(count)
-        if encoded.rejected:
-            self.metrics.hub.dead_letters.labels(self.spec.name).inc(encoded.rejected)
-        if encoded.newest_update > self.stats.newest_update:
-            self.stats.newest_update = encoded.newest_update
-            self.metrics.observe_watermark(encoded.newest_update, time.time())
-
-    async def _commit_done(
-        self,
-        in_flight: deque[tuple[asyncio.Task[None], Cursor, float]],
-        committer: CursorCommitter,
-        keep: int,
-    ) -> None:
-        """Await the oldest pages until at most ``keep`` remain; commit the newest cursor
-        (in the background; with ``keep`` 0, wait until every cursor is committed)."""
-        newest: Cursor | None = None
-        while len(in_flight) > keep:
-            acked, cursor, fetched_at = in_flight.popleft()
-            await acked
-            self.metrics.hub.batch_seconds.labels(self.spec.name).observe(
-                time.perf_counter() - fetched_at
-            )
-            newest = cursor
-        if newest is not None:
-            committer.offer(newest)
-        if keep == 0:
-            await committer.flush()
-
     async def _commit(self, stream: StreamSpec, cursor: Cursor, loaded: Cursor | None) -> None:
         """Write ``stream``'s cursor, unless the broker lost its data since the cycle began.
 
@@ -338,15 +310,6 @@ class ConnectorRuntime:
         self.metrics.hub.offset_commit_seconds.labels(self.spec.name).observe(
             time.perf_counter() - began
         )
-
-    def _report_rejections(self, stream: StreamSpec, encoded: EncodedPage) -> None:
-        for rejection in encoded.rejections:
-            self.metrics.record_error(rejection.stage)
-            log.warning(
-                "%s/%s: record at %s dead-lettered at stage %s (%s)",
-                self.spec.name, stream.name, rejection.position or "?", rejection.stage,
-                rejection.error_class,
-            )  # fmt: skip
 
 
 class _suppress_timeout:
