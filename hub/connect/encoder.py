@@ -26,7 +26,7 @@ from hub.connect.records import CanonicalRecord, Cursor, NativeRecord
 from hub.connect.topics import TopicNames
 from hub.errors import RecordError
 from hub.trust.merkle import leaf_hash
-from hub.trust.signing import RecordSigner, record_input
+from hub.trust.signing import RecordSigner, leaf_of, record_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +135,13 @@ class PageEncoder:
                     (h.SOURCE_UPDATED_AT, updated),
                     correlation,
                 ]
-                if record.headers:
-                    headers.extend((k, v.encode()) for k, v in record.headers.items())
                 key = record.key.encode()
-                signing = record_input(key, value, identifier, self._source, schema[1], version)
-                leaves.append(leaf_hash(signing))
+                if record.headers:  # the signed values are those a verifier reads: the last
+                    headers.extend((k, v.encode()) for k, v in record.headers.items())
+                    leaves.append(leaf_of(key, value, dict(headers)))
+                else:
+                    signing = record_input(key, value, identifier, self._source, schema[1], version)
+                    leaves.append(leaf_hash(signing))
                 signed_headers.append(headers)
                 out.messages.append(OutgoingMessage(topic, key, value, headers))
                 out.written[topic] = out.written.get(topic, 0) + 1

@@ -46,6 +46,16 @@ log = logging.getLogger(__name__)
 INLINE_BELOW = 100
 
 
+def _answer_of(message: bytearray) -> tuple[bool, Any]:
+    """A worker's answer: ``(True, shaped page)`` or ``(False, exception)``; an exception
+    this process cannot rebuild (unpickling it raised) comes as a RuntimeError saying so."""
+    try:
+        answer: tuple[bool, Any] = pickle.loads(message)
+    except Exception as exc:
+        return False, RuntimeError(f"an encoding worker's answer could not be read: {exc!r}")
+    return answer
+
+
 class EncodingPool:
     """Worker processes that encode pages for every connector of this process.
 
@@ -110,6 +120,8 @@ class EncodingPool:
     async def wait_ready(self, limit_s: float = 60.0) -> bool:
         """Start the workers and wait until they are ready; False when they cannot start."""
         self.start()
+        if not self._slots:  # no workers wanted, or given up
+            return False
         deadline = time.monotonic() + limit_s
         while (state := self._poll()) is False:
             if time.monotonic() > deadline:
@@ -168,6 +180,7 @@ class EncodingPool:
     async def _idle_worker(self, loop: asyncio.AbstractEventLoop) -> WorkerLink | None:
         """An idle worker, taken for an exchange on ``loop``, once one is free; None when
         the pool was closed or given up meanwhile, or has no worker ready."""
+        woken = False
         while self._slots:
             self._retire_abandoned()
             for worker in self._slots:
@@ -177,7 +190,11 @@ class EncodingPool:
             if not any(w.busy_in is not None for w in self._slots):
                 return None  # none busy and none ready: nothing to wait for
             waiter: asyncio.Future[None] = loop.create_future()
-            self._waiting.append(waiter)
+            if woken:  # its turn came but another page took the worker: first in line
+                self._waiting.appendleft(waiter)
+            else:
+                self._waiting.append(waiter)
+            woken = True
             try:
                 await waiter
             except asyncio.CancelledError:
@@ -198,10 +215,10 @@ class EncodingPool:
         try:
             await send_on(loop, worker.channel, head)
             await send_on(loop, worker.channel, page)
-            answer: tuple[bool, Any] = pickle.loads(await receive_on(loop, worker.channel))
-            finished = True
-            return answer
-        except (ChannelClosed, OSError, pickle.UnpicklingError, EOFError) as exc:
+            message = await receive_on(loop, worker.channel)
+            finished = True  # the channel is in step again, whatever the message holds
+            return _answer_of(message)
+        except (ChannelClosed, OSError) as exc:
             finished = True  # nothing to replace: the pool is given up (or was closed)
             if worker in self._slots:
                 self._give_up(f"an encoding worker died ({type(exc).__name__}: {exc})")
@@ -232,6 +249,7 @@ class EncodingPool:
             self._slots.remove(worker)
             worker.busy_in = None  # its exchange is over: the channel can close at once
             worker.stop()
+            self._wake_one()  # a page waiting for it finds another worker, or encodes itself
 
     def _retire_abandoned(self) -> None:
         """Retire the workers whose exchange ran on a loop closed since, unfinished."""

@@ -170,18 +170,20 @@ class ConnectorRuntime:
         """
         self._generation = self.guard.generation
         self._draining = draining = []
+        pipelines: list[StreamPipeline] = []
         try:
             for stream in self.spec.streams:
                 if stop.is_set():  # a graceful stop skips the streams not begun
                     break
-                pipeline = await self._sync_stream(stream, stop)
-                draining.append(asyncio.ensure_future(pipeline.drain()))
+                pipelines.append(await self._sync_stream(stream, stop))
+                draining.append(asyncio.ensure_future(pipelines[-1].drain()))
             for drain in draining:
                 await drain
         finally:
-            for drain in draining:
+            for drain, pipeline in zip(draining, pipelines, strict=True):
                 if not drain.done():
                     drain.cancel()
+                    pipeline.cancel()  # a drain cancelled before it began cannot do it
                 elif not drain.cancelled():
                     drain.exception()  # retrieved: the failure raised is the first awaited
 

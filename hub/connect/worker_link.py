@@ -27,6 +27,9 @@ class WorkerLink:
         widen(theirs)
         try:
             self.process = spawn_process(serve, theirs)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()  # the worker holds its own duplicate
         ours.setblocking(False)  # the event loop's socket calls need it

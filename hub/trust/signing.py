@@ -174,7 +174,12 @@ class RecordSigner:
         """:meth:`sign_batch` for records whose leaves are known already (computed with
         :func:`record_input` where the record was built): ``headers[i]`` is the list of
         the record whose leaf is ``leaves[i]``.
+
+        Raises:
+            ValueError: not as many header lists as leaves.
         """
+        if len(leaves) != len(headers):
+            raise ValueError(f"{len(leaves)} leaves for {len(headers)} records")
         key_id = (h.KEY_ID, self._key_id)
         for start in range(0, len(leaves), MAX_BATCH):
             root, paths = merkle.tree(leaves[start : start + MAX_BATCH])

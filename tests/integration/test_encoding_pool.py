@@ -6,6 +6,8 @@ import asyncio
 import os
 import pickle
 import signal
+import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +25,8 @@ from hub.connect.reader import iter_to_end
 from hub.connect.records import NativeRecord
 from hub.connect.registry import discover
 from hub.connect.runtime_options import RuntimeOptions
+from hub.connect.worker_channel import receive, send
+from hub.connect.worker_link import WorkerLink
 from hub.province import Province, ProvinceConfig
 from hub.trust.keys import KeyStore
 from hub.trust.signing import RecordVerifier
@@ -173,13 +177,14 @@ async def test_a_cancelled_page_leaves_its_worker_in_step(host: ConnectorHost) -
     try:
         recipe = _recipe(host)
         first, second = _citizen_rows(400), _citizen_rows(150, first=1000)
+        worker = pool.worker_pids()
         abandoned = asyncio.create_task(pool.encode(recipe, "citizens", first, None))
         await asyncio.sleep(0.01)  # handed over, being encoded
         abandoned.cancel()
-        result = await pool.encode(recipe, "citizens", second, None)
+        result = await asyncio.wait_for(pool.encode(recipe, "citizens", second, None), 30)
         assert result is not None and result.published == 150
         assert [m.key for m in result.messages] == [_pin(r) for r in second]
-        assert pool.workers == 1
+        assert pool.worker_pids() == worker, "the worker was replaced, not kept in step"
     finally:
         pool.close()
 
@@ -221,3 +226,43 @@ async def test_closing_the_pool_ends_the_pages_in_progress(host: ConnectorHost) 
     await asyncio.sleep(0.01)  # two handed over, one waiting for a worker
     pool.close()
     assert await asyncio.wait_for(asyncio.gather(*pages), 10) == [None, None, None]
+
+
+async def test_a_pool_without_workers_is_not_waited_for() -> None:
+    assert not await asyncio.wait_for(EncodingPool(0).wait_ready(limit_s=30), 1)
+
+
+class _Odd(Exception):
+    """Pickles, but cannot be rebuilt from its arguments when unpickled."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(code)
+
+
+async def test_an_answer_that_cannot_be_read_fails_its_page_only() -> None:
+    """A worker's exception this process cannot rebuild fails that page with a
+    RuntimeError; the worker stays in step and takes the page waiting behind it."""
+    pool = EncodingPool(1)
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    link = WorkerLink.__new__(WorkerLink)  # a thread plays the worker, on the other end
+    link.channel, link.ready, link.busy_in = ours, True, None
+    pool._slots = [link]
+
+    def worker() -> None:
+        for answer in [(False, _Odd(7, "x")), (False, KeyError("second"))]:
+            receive(theirs), receive(theirs)
+            send(theirs, pickle.dumps(answer))
+
+    playing = threading.Thread(target=worker)
+    playing.start()
+    with theirs:
+        first = asyncio.create_task(pool.encode(b"recipe", "citizens", [], None))
+        second = asyncio.create_task(pool.encode(b"recipe", "citizens", [], None))
+        with pytest.raises(RuntimeError, match="could not be read"):
+            await asyncio.wait_for(first, 10)
+        with pytest.raises(KeyError, match="second"):
+            await asyncio.wait_for(second, 10)
+        playing.join()
+    assert link.busy_in is None and pool._slots == [link]
+    ours.close()

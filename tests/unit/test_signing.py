@@ -242,6 +242,29 @@ class _DeletingMapper(RecordMapper):
         return [CanonicalRecord("citizen", native.payload["pin"], None, "9", datetime.now(UTC))]
 
 
+class _HeaderMapper(RecordMapper):
+    """Deletions carrying extra headers, one of them reusing a signed header's name."""
+
+    def map(self, stream: str, native: NativeRecord) -> list[CanonicalRecord]:
+        extra = {"x-lineage": "batch 7", h.SOURCE_VERSION: "overridden"}
+        when = datetime.now(UTC)
+        return [CanonicalRecord("citizen", native.payload["pin"], None, "9", when, extra)]
+
+
+def test_extra_headers_are_signed_as_a_verifier_reads_them(
+    keys: KeyStore, verifier: RecordVerifier
+) -> None:
+    """A mapper's headers follow the hub's; the verifier reads the last of a name, so the
+    signature covers that one."""
+    signer = RecordSigner(keys.signing_key("population"))
+    encoder = PageEncoder(discover()["population"], _HeaderMapper(),
+                          SchemaStore(REPO / "schemas"), TopicNames("t."), signer)  # fmt: skip
+    page = encoder.encode("citizens", [NativeRecord({"pin": "074085983189"})], None)
+    (message,) = page.messages
+    assert dict(message.headers)[h.SOURCE_VERSION] == b"overridden"
+    assert verifier.check(message.key, None, message.headers) is None
+
+
 def test_the_encoder_signs_every_record_tombstones_too(
     keys: KeyStore, verifier: RecordVerifier
 ) -> None:
