@@ -13,13 +13,14 @@ is not implemented yet and is documented as such.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from typing import Any, cast
 
 from fastavro import schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError, validate
 
-from hub.codec.compiled import compile_encoder
+from hub.codec.compiled import CompiledEncoder, compile_encoder
 from hub.codec.diagnose import diagnose
 from hub.codec.schema_store import SchemaStore, SchemaVersion
 from hub.errors import SchemaError, SchemaValidationError
@@ -48,6 +49,22 @@ class SingleObjectFraming:
         return payload[2:HEADER_LEN], payload[HEADER_LEN:]
 
 
+#: Compiled writers by schema (its JSON) and header. A process compiles each schema once,
+#: however many codecs use it: every connector host, and every recipe an encoding worker
+#: is handed (a recipe names its topics, so each host's is new to the worker), builds its
+#: own codecs, and compiling costs milliseconds per schema. A shared writer shares its
+#: memo of encoded sub-records, which holds values and their types only.
+_writers: dict[tuple[str, bytes], CompiledEncoder | None] = {}
+
+
+def _compiled_writer(schema: SchemaVersion, header: bytes) -> CompiledEncoder | None:
+    """The compiled writer of ``schema`` framed with ``header`` (None: not compilable)."""
+    key = (json.dumps(schema.definition, sort_keys=True), header)
+    if key not in _writers:
+        _writers[key] = compile_encoder(schema.parsed, header)
+    return _writers[key]
+
+
 class AvroCodec:
     """Encode and decode one entity's canonical records.
 
@@ -71,7 +88,7 @@ class AvroCodec:
         self._parsed = schema.parsed
         self._header = SingleObjectFraming.header(schema)
         self._named_unions = schema.nullable_records
-        self._compiled = compile_encoder(self._parsed, self._header)
+        self._compiled = _compiled_writer(schema, self._header)
 
     def __reduce__(self) -> tuple[type[AvroCodec], tuple[SchemaVersion]]:
         # the compiled encoder is generated code: rebuild it rather than pickle it

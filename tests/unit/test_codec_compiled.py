@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -573,3 +574,12 @@ def test_union_of_disjoint_branches_is_compiled() -> None:
     for f in [None, True, False, -5, 2**62, "x", [], ["B", "A"]]:
         value = {"f": f, "m": {"k": 1.5, "é": 2}}
         assert compiled(value) == fastavro_body(schema.parsed, value)
+
+
+def test_codecs_of_one_schema_share_its_compiled_writer() -> None:
+    """Every host and every worker recipe builds its own codecs: a schema is compiled once
+    per process, and a codec of another schema (or version) gets its own writer."""
+    writers = [AvroCodec(schema)._compiled for schema in SCHEMAS]
+    assert writers == [AvroCodec(schema)._compiled for schema in SCHEMAS]  # the same ones
+    distinct = {json.dumps(schema.definition, sort_keys=True) for schema in SCHEMAS}
+    assert len({id(writer) for writer in writers}) == len(distinct)
