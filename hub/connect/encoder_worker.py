@@ -3,8 +3,8 @@
 A worker rebuilds a connector's encoder from an :class:`EncoderRecipe` (the connector's
 spec and mapper, the schema directory, the topic naming and the signing key) the first
 time it sees it, and keeps it. The recipe travels pickled with every page (about a
-kilobyte); the signing key crosses the process boundary through the pipe only, never a
-file or a log.
+kilobyte); the signing key crosses the process boundary through the worker's socket only,
+never a file or a log.
 
 A worker pauses its garbage collector while it handles a page. A page's objects (its
 records, canonical dicts, headers) are acyclic and freed by reference counting when the
