@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.record.memory_records import MemoryRecords
 
 from hub.config import HubSettings
-from hub.connect.framing import COMPRESSION_CODES, FramedBatch, Framing
+from hub.connect.framing import COMPRESSION_CODES, FRAMED_BATCH_BYTES, FramedBatch, Framing
 from hub.connect.partitioning import partition_for
 from hub.connect.publisher import BatchPublisher, OutgoingMessage
 
@@ -85,6 +85,20 @@ def test_a_full_batch_rolls_over_and_keeps_the_order() -> None:
     assert all(b.size() <= 4096 + 400 for b in batches)  # one record may spill over
     values = [v for b in batches for _, _, v, _ in _read(b)]
     assert values == [m.value for m in messages]
+
+
+def test_framed_batches_stay_within_64_kib_whatever_the_producers_batch_size() -> None:
+    """Large producer batches still frame as 64 KiB ones (the embedded broker maps fresh
+    memory for larger ones); a smaller producer batch size is kept."""
+    default = Framing.for_producer(HubSettings())
+    small = Framing.for_producer(HubSettings(producer_batch_bytes=16 * 1024))
+    assert default is not None and small is not None
+    assert HubSettings().producer_batch_bytes > FRAMED_BATCH_BYTES == default.batch_bytes
+    assert small.batch_bytes == 16 * 1024
+    messages = _messages(500, size=300)  # a page of about 1 KB records: 500 KB
+    batches = default.with_partitions({"t": 2}).frame(messages)
+    assert all(b.size() <= FRAMED_BATCH_BYTES for b in batches) and len(batches) >= 8
+    assert sorted(v for b in batches for *_, v, _ in _read(b)) == sorted(m.value for m in messages)
 
 
 def test_messages_without_a_key_spread_over_the_partitions() -> None:
