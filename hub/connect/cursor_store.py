@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from hub.config import HubSettings
+from hub.connect.partitioning import partition_for
 from hub.connect.reader import iter_to_end
 from hub.connect.records import Cursor
 from hub.connect.topics import describe_cluster
@@ -151,8 +152,20 @@ class KafkaCursorStore:
         await self._send(cursor_key(connector, stream), None)
 
     async def _send(self, key: str, value: bytes | None) -> None:
+        """Write one record, as a batch of its own, and wait for its acknowledgement.
+
+        A closed batch is sent at once: a record sent on its own (``send``) waited out the
+        producer's linger first, though nothing else would join it. Its partition is the
+        one ``send`` would have chosen for its key.
+        """
+        raw_key = key.encode()
         try:
-            written = await self.producer.send_and_wait(self.topic, value=value, key=key.encode())
+            partitions = sorted(await self.producer.partitions_for(self.topic))
+            batch = self.producer.create_batch()
+            batch.append(key=raw_key, value=value, timestamp=None)
+            batch.close()
+            partition = partitions[partition_for(raw_key, len(partitions))]
+            written = await (await self.producer.send_batch(batch, self.topic, partition=partition))
         except KafkaError as exc:
             raise PublishError(f"cursor commit for {key} failed: {exc}") from exc
         here, last = (written.partition, written.offset), self._last_write
