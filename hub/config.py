@@ -70,6 +70,14 @@ class HubSettings(BaseSettings):
         description="Worker processes that map, encode and sign connectors' large pages "
         "while the connectors fetch and publish (0: all in the connector's process).",
     )
+    encode_worker_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to the encoding workers (a lower scheduling priority): "
+        "when they keep every core busy, the connectors' event loop and a broker on the "
+        "same machine still run as soon as they have work (0: the same priority).",
+    )
     enable_idempotence: bool = Field(
         False,
         description="Idempotent producer. Only for a real Kafka: the embedded broker "

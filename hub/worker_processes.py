@@ -58,21 +58,26 @@ def spawn_pool(
     return pool
 
 
-def spawn_process(target: Callable[..., None], *args: Any) -> BaseProcess:
+def spawn_process(target: Callable[..., None], *args: Any, niceness: int = 0) -> BaseProcess:
     """A started, spawned process running ``target(*args)`` that exits when this process
     is gone (a daemon: it is also stopped when this process exits normally).
 
     ``args`` cross to the process pickled; a socket among them crosses as a duplicate of
-    its file descriptor.
+    its file descriptor. ``niceness`` is added to the process's own before ``target``
+    runs (``os.nice``: a lower scheduling priority, which needs no privilege).
     """
     process = multiprocessing.get_context("spawn").Process(
-        target=_run_worker, args=(os.getpid(), target, args), daemon=True
+        target=_run_worker, args=(os.getpid(), niceness, target, args), daemon=True
     )
     process.start()
     return process
 
 
-def _run_worker(parent: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+def _run_worker(
+    parent: int, niceness: int, target: Callable[..., None], args: tuple[Any, ...]
+) -> None:
+    if niceness:
+        os.nice(niceness)
     _init_worker(parent, None, ())
     target(*args)
 

@@ -52,7 +52,8 @@ async def bench_ingest(
     send_rates: list[float] = []
     batch_rates: list[float] = []
     messages: list[OutgoingMessage] = []
-    await EncodingPool.shared(settings.encode_workers).wait_ready()
+    pool = EncodingPool.shared(settings.encode_workers, settings.encode_worker_niceness)
+    await pool.wait_ready()
     own = f"{settings.topic_prefix}bench-{uuid.uuid4().hex[:8]}-"  # all this run's topics
     try:
         for round_number in range(runs + 1):

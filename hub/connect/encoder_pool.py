@@ -61,6 +61,8 @@ class EncodingPool:
 
     Args:
         workers: number of worker processes (0: every page is encoded inline).
+        niceness: added to each worker's scheduling niceness (``HUB_ENCODE_WORKER_NICENESS``:
+            docs/decisions.md, "Encoding workers yield the cores").
 
     Use :meth:`shared` rather than the constructor: one pool per process is enough, and
     its workers take about a second to start. The pool is driven from one thread; it may
@@ -73,11 +75,12 @@ class EncodingPool:
     "Encoding workers without a thread pool").
     """
 
-    _shared: ClassVar[dict[int, EncodingPool]] = {}
+    _shared: ClassVar[dict[tuple[int, int], EncodingPool]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, niceness: int = 0) -> None:
         self.workers = max(0, workers)
+        self.niceness = niceness
         self._slots: list[WorkerLink] = []
         #: pages waiting for an idle worker, in order.
         self._waiting: deque[asyncio.Future[None]] = deque()
@@ -85,12 +88,13 @@ class EncodingPool:
         self.pages = 0
 
     @classmethod
-    def shared(cls, workers: int) -> EncodingPool:
-        """The process's pool of ``workers`` workers (started at its first large page)."""
+    def shared(cls, workers: int, niceness: int = 0) -> EncodingPool:
+        """The process's pool of ``workers`` workers at this ``niceness`` (started at its
+        first large page)."""
         with cls._lock:
-            pool = cls._shared.get(workers)
+            pool = cls._shared.get((workers, niceness))
             if pool is None:
-                pool = cls._shared[workers] = cls(workers)
+                pool = cls._shared[workers, niceness] = cls(workers, niceness)
             return pool
 
     def start(self) -> None:
@@ -98,7 +102,7 @@ class EncodingPool:
         ready."""
         try:
             while len(self._slots) < self.workers:
-                self._slots.append(WorkerLink())
+                self._slots.append(WorkerLink(self.niceness))
         except OSError as exc:
             self._give_up(f"encoding workers could not be spawned ({exc})")
 

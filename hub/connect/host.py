@@ -74,7 +74,9 @@ class ConnectorHost(BrokerGuard):
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **settings.producer_kwargs())
         self.publisher = BatchPublisher(self.producer, Framing.for_producer(settings))
         self.cursors = KafkaCursorStore(self.producer, bootstrap, settings, self.topics.offsets())
-        self.encoding = EncodingPool.shared(settings.encode_workers)
+        self.encoding = EncodingPool.shared(
+            settings.encode_workers, settings.encode_worker_niceness
+        )
         self.generation = 0
         self._prepared: dict[str, TopicSpec] = {}
         self._cluster_id: str | None = None

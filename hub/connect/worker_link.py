@@ -19,14 +19,17 @@ class WorkerLink:
 
     Spawning it returns at once; the worker says it is ready with one byte
     (:data:`~hub.connect.worker_channel.READY`) once its imports are done.
+
+    Args:
+        niceness: added to the worker's scheduling niceness (a lower priority).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, niceness: int = 0) -> None:
         ours, theirs = socket.socketpair()
         widen(ours)
         widen(theirs)
         try:
-            self.process = spawn_process(serve, theirs)
+            self.process = spawn_process(serve, theirs, niceness=niceness)
         except BaseException:
             ours.close()
             raise

@@ -228,6 +228,19 @@ async def test_closing_the_pool_ends_the_pages_in_progress(host: ConnectorHost) 
     assert await asyncio.wait_for(asyncio.gather(*pages), 10) == [None, None, None]
 
 
+async def test_workers_run_at_the_pools_niceness() -> None:
+    """The workers yield the cores to the connector's process (and a broker beside it)."""
+    pool = EncodingPool(1, niceness=7)
+    try:
+        assert await pool.wait_ready()
+        (pid,) = pool.worker_pids()
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(ours + 7, 19)
+    finally:
+        pool.close()
+    assert EncodingPool.shared(2, 5) is EncodingPool.shared(2, 5) is not EncodingPool.shared(2)
+
+
 async def test_a_pool_without_workers_is_not_waited_for() -> None:
     assert not await asyncio.wait_for(EncodingPool(0).wait_ready(limit_s=30), 1)
 
