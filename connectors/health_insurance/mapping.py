@@ -33,11 +33,18 @@ def _required(row: dict[str, Any], field: str) -> Any:
 
 
 def _code(table: dict[int, str], row: dict[str, Any], field: str) -> str:
+    """The symbol of an INTEGER code column's value: an integer, or its digits as text.
+
+    Anything else is refused, not converted: ``int()`` would read ``True`` as 1 and
+    ``1.9`` as 1, and raise OverflowError for an infinity.
+    """
     value = _required(row, field)
-    try:
-        return table[int(value)]
-    except (KeyError, ValueError, TypeError):
-        raise MappingError(f"{field}: unknown code {value!r}") from None
+    code = value.strip() if isinstance(value, str) else value
+    if isinstance(code, str) and code.isascii() and code.isdigit():
+        code = int(code)
+    if type(code) is int and code in table:
+        return table[code]
+    raise MappingError(f"{field}: unknown code {value!r}")
 
 
 def _pin(value: Any) -> str:

@@ -105,6 +105,18 @@ def test_every_corruption_kind_is_a_record_error(kind: int) -> None:
         _map(row)
 
 
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1.9, 1.0, True, "1.0", "x", 7])
+def test_a_status_that_is_not_an_integer_code_is_a_record_error(value: object) -> None:
+    row = {**ALL[1], "TRANG_THAI": value}
+    with pytest.raises(RecordError, match="TRANG_THAI"):
+        _map(row)
+
+
+@pytest.mark.parametrize(("value", "status"), [(2, "SUSPENDED"), (" 3 ", "TERMINATED")])
+def test_a_status_code_maps_as_an_integer_or_its_digits(value: object, status: str) -> None:
+    assert _map({**ALL[1], "TRANG_THAI": value})["status"] == status
+
+
 _VALUES = st.one_of(
     st.none(), st.text(max_size=20), st.integers(), st.floats(), st.booleans(),
     st.sampled_from(["", "20240231", "GD4747400000001", "7400000001", "1", "3", "0"]),
