@@ -11,7 +11,7 @@ workers is :mod:`hub.connect.encoder_worker`; how pages cross to them and back,
 
 Small pages, a mapper, spec or page that cannot be pickled, a pool whose workers have not
 started yet: each of these is encoded in the connector's process instead, with the same
-result. A pool whose workers died (or could not start) is given up for the process's
+result (:mod:`hub.connect.page_encoding` decides, page by page). A pool whose workers died (or could not start) is given up for the process's
 lifetime, with a warning, and every page is encoded inline from then on. Encoding is
 deterministic apart from message ids and the extraction time, so where a page was
 encoded never shows in what is published.
@@ -29,21 +29,16 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from hub.connect.encoder import EncodedPage, PageEncoder
-from hub.connect.encoder_worker import EncoderRecipe
+from hub.connect.encoder import EncodedPage
 from hub.connect.framing import Framing
 from hub.connect.page_crossing import pack_page, unshape_page
 from hub.connect.records import Cursor, NativeRecord
 from hub.connect.worker_channel import ChannelClosed, receive_on, send_on
 from hub.connect.worker_link import WorkerLink
 
-__all__ = ["EncodingPool", "PageEncoding"]
+__all__ = ["EncodingPool"]
 
 log = logging.getLogger(__name__)
-
-#: Pages with fewer records are encoded in the connector's process: the round trip to a
-#: worker (pickling both ways) would cost more than it saves.
-INLINE_BELOW = 100
 
 
 def _answer_of(message: bytearray) -> tuple[bool, Any]:
@@ -272,68 +267,3 @@ class EncodingPool:
             worker.stop()
         while self._waiting:
             self._wake_one()  # each finds the pool empty and encodes its page itself
-
-
-class PageEncoding:
-    """How one runtime's pages are encoded: in the pool when worthwhile, else inline.
-
-    Args:
-        encoder: the runtime's own encoder (small pages, and the fallback).
-        recipe: the recipe of the same encoder, for the workers.
-        pool: the worker pool, or None to encode every page inline.
-    """
-
-    def __init__(
-        self,
-        encoder: PageEncoder,
-        recipe: EncoderRecipe,
-        pool: EncodingPool | None,
-    ) -> None:
-        self.encoder = encoder
-        self.pool = pool if pool is not None and pool.workers > 0 else None
-        self._recipe = _pickled(recipe) if self.pool is not None else None
-
-    @property
-    def parallel(self) -> int:
-        """How many pages may be encoding at once (0: each is encoded as submitted)."""
-        return self.pool.workers if self.pool is not None and self._recipe else 0
-
-    def submit(
-        self,
-        stream: str,
-        records: Sequence[NativeRecord],
-        cursor: Cursor | None,
-        framing: Framing | None = None,
-    ) -> asyncio.Future[EncodedPage]:
-        """Start encoding a page; the future holds its messages, in source order.
-
-        A page encoded in a worker comes back framed with ``framing``, when given.
-        """
-        if self.pool is None or self._recipe is None or len(records) < INLINE_BELOW:
-            done: asyncio.Future[EncodedPage] = asyncio.get_running_loop().create_future()
-            done.set_result(self.encoder.encode(stream, records, cursor))
-            return done
-        return asyncio.ensure_future(
-            self._pooled(self.pool, self._recipe, stream, records, cursor, framing)
-        )
-
-    async def _pooled(
-        self,
-        pool: EncodingPool,
-        recipe: bytes,
-        stream: str,
-        records: Sequence[NativeRecord],
-        cursor: Cursor | None,
-        framing: Framing | None,
-    ) -> EncodedPage:
-        encoded = await pool.encode(recipe, stream, records, cursor, framing)
-        return encoded if encoded is not None else self.encoder.encode(stream, records, cursor)
-
-
-def _pickled(recipe: EncoderRecipe) -> bytes | None:
-    """The recipe as bytes; None when a part cannot cross to another process."""
-    try:
-        return pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        log.info("%s: encoding in the connector's process (%s)", recipe.spec.name, exc)
-        return None

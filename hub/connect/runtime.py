@@ -34,10 +34,11 @@ from hub.connect.broker_guard import BrokerGuard, is_broker_failure
 from hub.connect.contract import ConnectorSpec, RecordMapper, SourceAdapter, StreamSpec
 from hub.connect.cursor_store import KafkaCursorStore
 from hub.connect.encoder import PageEncoder
-from hub.connect.encoder_pool import EncodingPool, PageEncoding
+from hub.connect.encoder_pool import EncodingPool
 from hub.connect.encoder_worker import recipe_for
 from hub.connect.fetcher import ResilientFetcher
 from hub.connect.framing import Framing
+from hub.connect.page_encoding import PageEncoding
 from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, Page
 from hub.connect.resilience import CircuitBreaker, RateLimiter

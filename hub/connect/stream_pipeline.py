@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from hub.connect.committer import CursorCommitter
 from hub.connect.encoder import EncodedPage
-from hub.connect.encoder_pool import PageEncoding
 from hub.connect.framing import Framing
+from hub.connect.page_encoding import PageEncoding
 from hub.connect.publisher import BatchPublisher
 from hub.connect.records import Cursor, NativeRecord
 from hub.connect.runtime_options import StreamStats

@@ -17,10 +17,11 @@ import pytest
 from connectors.population.mock import PopulationService
 from hub.codec import decode_any
 from hub.connect.encoder import PageEncoder
-from hub.connect.encoder_pool import EncodingPool, PageEncoding
+from hub.connect.encoder_pool import EncodingPool
 from hub.connect.encoder_worker import recipe_for
 from hub.connect.framing import Framing
 from hub.connect.host import ConnectorHost, ConnectorJob
+from hub.connect.page_encoding import PageEncoding
 from hub.connect.reader import iter_to_end
 from hub.connect.records import NativeRecord
 from hub.connect.registry import discover
