@@ -36,15 +36,20 @@ def _code(table: dict[int, str], row: dict[str, Any], field: str) -> str:
     """The symbol of an INTEGER code column's value: an integer, or its digits as text.
 
     Anything else is refused, not converted: ``int()`` would read ``True`` as 1 and
-    ``1.9`` as 1, and raise OverflowError for an infinity.
+    ``1.9`` as 1, and raise for an infinity or thousands of digits.
     """
     value = _required(row, field)
     code = value.strip() if isinstance(value, str) else value
-    if isinstance(code, str) and code.isascii() and code.isdigit():
+    if isinstance(code, str) and code.isascii() and code.isdigit() and len(code) <= 9:
         code = int(code)
     if type(code) is int and code in table:
         return table[code]
     raise MappingError(f"{field}: unknown code {value!r}")
+
+
+def _ascii_digits(text: str) -> bool:
+    """Whether ``text`` is digits 0 to 9 only (``isdigit`` alone also takes ``²`` or ``٣``)."""
+    return text.isascii() and text.isdigit()
 
 
 def _pin(value: Any) -> str:
@@ -101,7 +106,7 @@ class HealthInsuranceMapper(RecordMapper):
         pin = _pin(_required(row, "SO_DDCN"))
         card = str(_required(row, "MA_THE")).strip().upper()
         group, level = str(_required(row, "MA_DT")).strip().upper(), _required(row, "MUC_HUONG")
-        if len(card) != 15 or not card[:2].isalpha() or not card[2:].isdigit():
+        if len(card) != 15 or not card[:2].isalpha() or not _ascii_digits(card[2:]):
             raise MappingError(f"MA_THE: not a 15-character card code: {card!r}")
         if card[:2] != group or card[2] != str(level) or card[5:] != si_code:
             raise MappingError("MA_THE: disagrees with MA_DT, MUC_HUONG or MA_SO_BHXH")

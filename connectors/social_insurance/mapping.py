@@ -48,6 +48,8 @@ def _periods(text: str | None) -> list[dict[str, Any]]:
         parts = item.split("/")
         if len(parts) != 3 or not parts[2].isascii() or not parts[2].isdigit():
             raise MappingError("qua_trinh_dong: expected from/to/salary")
+        if len(parts[2]) > len(str(MAX_SALARY)):  # int() refuses thousands of digits
+            raise MappingError("qua_trinh_dong: implausible salary")
         salary = int(parts[2])
         if salary > MAX_SALARY:
             raise MappingError("qua_trinh_dong: implausible salary")

@@ -43,7 +43,11 @@ def _label(table: Mapping[str, Any], row: Mapping[str, Any], column: str) -> Any
 
 def _amount(text: str) -> int:
     digits = text.replace(".", "")
-    if not (digits.isascii() and digits.isdigit()) or int(digits) > MAX_AMOUNT:
+    if (
+        not (digits.isascii() and digits.isdigit())
+        or len(digits) > len(str(MAX_AMOUNT))  # int() refuses thousands of digits
+        or int(digits) > MAX_AMOUNT
+    ):
         raise MappingError("SO_TIEN_NO: not an amount in VND (12.500.000)")
     return int(digits)
 

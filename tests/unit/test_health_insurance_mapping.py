@@ -105,11 +105,21 @@ def test_every_corruption_kind_is_a_record_error(kind: int) -> None:
         _map(row)
 
 
-@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1.9, 1.0, True, "1.0", "x", 7])
+@pytest.mark.parametrize(
+    "value", [float("inf"), float("nan"), 1.9, 1.0, True, "1.0", "x", 7, "1" * 5000]
+)
 def test_a_status_that_is_not_an_integer_code_is_a_record_error(value: object) -> None:
     row = {**ALL[1], "TRANG_THAI": value}
     with pytest.raises(RecordError, match="TRANG_THAI"):
         _map(row)
+
+
+def test_a_card_code_with_digits_other_than_0_to_9_is_a_record_error() -> None:
+    row = ALL[1]
+    card = str(row["MA_THE"])
+    superscript = {**row, "MA_THE": f"{card[:2]}\u00b2{card[3:]}", "MUC_HUONG": "\u00b2"}
+    with pytest.raises(RecordError, match="MA_THE"):
+        _map(superscript)
 
 
 @pytest.mark.parametrize(("value", "status"), [(2, "SUSPENDED"), (" 3 ", "TERMINATED")])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from connectors.social_insurance.mapping import SocialInsuranceMapper
 from connectors.social_insurance.mock import COLUMNS, InsuranceExport, participant_of
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import NativeRecord
+from hub.errors import RecordError
 from hub.province import Province, ProvinceConfig
 from tests.unit.mutations import check_maps_or_rejects, mutated_rows
 
@@ -69,6 +71,12 @@ def test_example_row() -> None:
     }  # fmt: skip
     assert [c["kind"] for c in value["benefit_claims"]] == ["MATERNITY", "SURVIVORSHIP"]
     assert value["participation_status"] == "STOPPED" and value["employer_code"] == "3700000003"
+
+
+def test_a_salary_of_thousands_of_digits_is_a_record_error() -> None:
+    row = {**next(iter(ROWS.values())), "qua_trinh_dong": "2005-01/2010-12/" + "9" * 5000}
+    with pytest.raises(RecordError, match="implausible salary"):
+        map_one(row)
 
 
 def test_a_death_stops_the_insurance() -> None:

@@ -13,7 +13,7 @@ from connectors.tax.mapping import TaxMapper
 from connectors.tax.mock import COLUMNS, TaxExport
 from hub.codec import AvroCodec, SchemaStore
 from hub.connect.records import NativeRecord
-from hub.errors import NormaliseError
+from hub.errors import NormaliseError, RecordError
 from hub.province import Province, ProvinceConfig
 from hub.province.discrepancies import DiscrepancyType
 from tests.unit.mutations import check_maps_or_rejects, mutated_rows
@@ -81,6 +81,12 @@ def test_example_row_and_a_bad_check_digit() -> None:
     assert value["exit_ban"] is True and value["status"] == "SUSPENDED"
     row["MA_SO_THUE"] = "0100047517"
     with pytest.raises(NormaliseError, match="MA_SO_THUE: wrong check digit"):
+        map_one(row)
+
+
+def test_a_debt_of_thousands_of_digits_is_a_record_error() -> None:
+    row = {**next(iter(ROWS.values())), "SO_TIEN_NO": "9" * 5000}
+    with pytest.raises(RecordError, match="SO_TIEN_NO"):
         map_one(row)
 
 
