@@ -9,12 +9,13 @@ then publishes the pages in source order (:mod:`hub.connect.runtime`). What runs
 workers is :mod:`hub.connect.encoder_worker`; how pages cross to them and back,
 :mod:`hub.connect.page_crossing`.
 
-Small pages, a mapper, spec or page that cannot be pickled, a pool whose workers have not
-started yet: each of these is encoded in the connector's process instead, with the same
-result (:mod:`hub.connect.page_encoding` decides, page by page). A pool whose workers died (or could not start) is given up for the process's
-lifetime, with a warning, and every page is encoded inline from then on. Encoding is
-deterministic apart from message ids and the extraction time, so where a page was
-encoded never shows in what is published.
+Small pages, a mapper, spec or page that cannot be pickled, a pool whose workers have
+not started yet: each of these is encoded in the connector's process instead, with the
+same result (:mod:`hub.connect.page_encoding` decides, page by page). A pool whose
+workers died (or could not start) is given up for the process's lifetime, with a
+warning, and every page is encoded inline from then on. Encoding is deterministic apart
+from message ids and the extraction time, so where a page was encoded never shows in
+what is published.
 """
 
 from __future__ import annotations

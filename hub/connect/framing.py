@@ -20,7 +20,7 @@ when idempotence is on and pages then travel as messages.
 A framed batch holds at most 64 KiB, however large the producer's batches may grow. The
 embedded broker maps fresh memory from the kernel for every batch it takes above that
 (about two page faults a record with a page's 110 KiB batches, a quarter of its CPU);
-64 KiB batches it serves from memory it keeps. A Kafka broker takes them as well: the
+64 KiB batches it serves from memory it keeps. For a Kafka broker they are ordinary: the
 Java producer's own default is 16 KiB. The records of a page and their order are the
 same; only where one batch ends and the next begins moves.
 """
