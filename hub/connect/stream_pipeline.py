@@ -1,10 +1,11 @@
 """One stream's pages between fetching and their committed cursor.
 
 A :class:`StreamPipeline` takes the pages a runtime fetched, in source order, and has
-each encoded (in worker processes, or at once: :class:`~hub.connect.encoder_pool.
-PageEncoding`), published with the batch publisher, acknowledged and accounted for, and
-its cursor committed (:class:`~hub.connect.committer.CursorCommitter`): strictly in page
-order, each cursor only after its page and every earlier one was acknowledged.
+each encoded (in worker processes, or at once:
+:class:`~hub.connect.page_encoding.PageEncoding`), published with the batch publisher,
+acknowledged and accounted for, and its cursor committed
+(:class:`~hub.connect.committer.CursorCommitter`): strictly in page order, each cursor
+only after its page and every earlier one was acknowledged.
 
 Once the stream's last page is fetched, :meth:`StreamPipeline.drain` publishes and
 commits what is left; the runtime runs it while it fetches the next stream, so that the
