@@ -10,12 +10,11 @@ is (:meth:`hub.connect.publisher.BatchPublisher.publish_framed`).
 
 The bytes are those aiokafka would have written: record batch format v2, the producer's
 compression, at most the producer's batch size (and at most :data:`FRAMED_BATCH_BYTES`,
-below), keys placed by the Kafka default
-partitioner (:mod:`hub.connect.partitioning`), messages without a key spread round-robin
-from a random partition.
-An idempotent producer stamps its producer id and sequence numbers into each batch as it
-sends it; framed batches cannot take them, so :meth:`Framing.for_producer` gives None
-when idempotence is on and pages then travel as messages.
+below), keys placed by the Kafka default partitioner (:mod:`hub.connect.partitioning`),
+messages without a key spread round-robin from a random partition. An idempotent
+producer stamps its producer id and sequence numbers into each batch as it sends it;
+framed batches cannot take them, so :meth:`Framing.for_producer` gives None when
+idempotence is on and pages then travel as messages.
 
 A framed batch holds at most 64 KiB, however large the producer's batches may grow. The
 embedded broker maps fresh memory from the kernel for every batch it takes above that
