@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from hub.codec.frozen import FrozenRecord
 from hub.connect.contract import RecordMapper
 from hub.connect.records import CanonicalRecord, NativeRecord
 from hub.errors import MappingError
@@ -86,7 +87,8 @@ def _pin(value: Any, field: str) -> str | None:
 
 
 def _address(raw: Any, as_of: str, field: str, *, required: bool = False) -> dict[str, Any] | None:
-    """A native address object in canonical form (a new dict for every call)."""
+    """A native address object in canonical form, shared by every record with the same
+    address (a :class:`~hub.codec.frozen.FrozenRecord`: no one may change it)."""
     if not raw:
         if required:
             raise MappingError(f"{field}: missing")
@@ -95,36 +97,29 @@ def _address(raw: Any, as_of: str, field: str, *, required: bool = False) -> dic
         raise MappingError(f"{field}: not an object")
     get = raw.get
     text = str(get("diaChiChiTiet") or "")
-    return _copy_address(_old_address(text, get("maTinh"), get("maHuyen"), get("maXa"), as_of))
+    return _old_address(text, get("maTinh"), get("maHuyen"), get("maXa"), as_of)
 
 
 @functools.lru_cache(maxsize=8192)
-def _old_address(text: str, province: Any, district: Any, ward: Any, as_of: str) -> dict[str, Any]:
+def _old_address(text: str, province: Any, district: Any, ward: Any, as_of: str) -> FrozenRecord:
     """:func:`normalise_address_avro` for old-list codes, memoised: a household's members
     share its address, and a citizen's current residence is usually the permanent one.
 
-    The result is shared: hand out only copies (:func:`_copy_address`). Its candidates are
-    a tuple, so the cache holds nothing the garbage collector must keep scanning. Codes
-    other than text or None never reach the cache (they are rejected), so a key never
-    stands for a different input (``1 == True`` would otherwise collide).
+    The result is shared by every record it is handed to, frozen (the Avro writer writes
+    its bytes once: :mod:`hub.codec.frozen`). Codes other than text or None never reach
+    the cache (they are rejected), so a key never stands for a different input (``1 ==
+    True`` would otherwise collide).
     """
-    address: dict[str, Any] = normalise_address_avro(
-        text,
-        code_system=CodeSystem.OLD_63,
-        as_of=as_of,
-        province_code=province,
-        district_code=district,
-        ward_code=ward,
+    return FrozenRecord(
+        normalise_address_avro(
+            text,
+            code_system=CodeSystem.OLD_63,
+            as_of=as_of,
+            province_code=province,
+            district_code=district,
+            ward_code=ward,
+        )
     )
-    address["candidates_2025"] = tuple(address["candidates_2025"])
-    return address
-
-
-def _copy_address(address: dict[str, Any]) -> dict[str, Any]:
-    """A new canonical address from a cached one, its candidates as a new list."""
-    copy = address.copy()
-    copy["candidates_2025"] = [*address["candidates_2025"]]
-    return copy
 
 
 def _province_code(raw: Any) -> str | None:

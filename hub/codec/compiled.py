@@ -15,7 +15,8 @@ The contract, which the tests check against fastavro itself:
   validator would have accepted it.
 * **Never a guess.** The compiled function accepts only a narrow, exactly typed subset
   of values (``None``, ``bool``, ``int``, ``float``, ``str``, ``bytes``, ``list``,
-  ``dict``, ``datetime.date`` and aware ``datetime.datetime``, never subclasses). On
+  ``dict``, ``datetime.date`` and aware ``datetime.datetime``, never subclasses, but
+  for :class:`~hub.codec.frozen.FrozenRecord` wherever a record goes). On
   anything else — a missing or extra field, a wrong type, an unknown enum symbol, an
   int out of range, a ``Mapping`` that is not a ``dict``, a tuple naming a union
   branch, a naive datetime — it raises, and the caller encodes the record again with

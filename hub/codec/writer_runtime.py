@@ -1,8 +1,9 @@
 """What the compiled Avro writers (:mod:`hub.codec.compiled`) run with.
 
 The generated code is plain Python that refers to a few globals: the zig-zag varint
-writer, float packers, the date and datetime classes, the epoch, and :class:`Miss`, which
-it raises for a value outside its fast path. :func:`base_namespace` holds them; the
+writer, float packers, the date and datetime classes, the epoch, the
+:class:`~hub.codec.frozen.FrozenRecord` class, and :class:`Miss`, which it raises for a
+value outside its fast path. :func:`base_namespace` holds them; the
 generator adds its own per-schema constants (encoded prefixes, enum tables, length
 tables from :func:`length_table`). The sizes below bound those tables and caches.
 """
@@ -13,6 +14,8 @@ import functools
 import struct
 from datetime import UTC, date, datetime, timezone
 from typing import Any
+
+from hub.codec.frozen import FrozenRecord
 
 __all__ = [
     "CACHE",
@@ -82,6 +85,7 @@ def base_namespace() -> dict[str, Any]:
     """A fresh copy of the globals every generated writer refers to, by their names there."""
     return {
         "_Miss": Miss,
+        "_Frozen": FrozenRecord,
         "_zz": zigzag,
         "_pack_d": struct.Struct("<d").pack,
         "_pack_f": struct.Struct("<f").pack,

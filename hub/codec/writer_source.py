@@ -218,8 +218,40 @@ class WriterSource:
             raise UnsupportedSchema(f"recursive record {full}")
         self.inlining.append(full)
         fields = node["fields"]
+        shape = self._memo_shape(fields) if self.inlining[:-1] else None  # never the top one
+        if shape is None:
+            self._record_fields(fields, v, i, prefix, None)
+        else:  # a sub-record worth memoising: a FrozenRecord written before is written again
+            known, start = self.name("h"), self.name("s")
+            frozen = self.const({}, "_I", full)
+            self.emit(i, f"{known} = {frozen}.get(id({v})) if type({v}) is _Frozen else None")
+            self.emit(i, f"if {known} is not None and {known}[0] is {v}:")
+            self.write_prefix(i + 1, prefix)
+            self.emit(i + 1, f"out += {known}[1]")
+            self.emit(i, "else:")
+            self._record_fields(fields, v, i + 1, prefix, (shape, start))
+            self.emits(
+                i + 1,
+                f"""
+                if type({v}) is _Frozen:
+                    if len({frozen}) >= {MEMO}: {frozen}.clear()
+                    {frozen}[id({v})] = ({v}, bytes(out[{start}:]))
+                """,
+            )
+        self.inlining.pop()
+
+    def _record_fields(
+        self, fields: list[Any], v: str, i: int, prefix: bytes, memo: tuple[int, str] | None
+    ) -> None:
+        """A record's type check, ``prefix`` and fields. With ``memo`` (the array field's
+        index, see :meth:`_memo_shape`, and a name), the fields go through the memo of
+        encoded bodies, and the name holds where the body starts in ``out``."""
         names = [f["name"] for f in fields]
-        self.emit(i, f"if type({v}) is not dict or len({v}) != {len(names)}: raise _Miss")
+        self.emit(
+            i,
+            f"if type({v}) is not dict and type({v}) is not _Frozen or len({v}) != {len(names)}:"
+            " raise _Miss",
+        )
         self.write_prefix(i, prefix)
         locals_ = [self.name("f") for _ in names]
         if len(names) == 1:
@@ -227,13 +259,12 @@ class WriterSource:
         elif names:
             getter = self.const(itemgetter(*names), "_G", tuple(names))
             self.emit(i, f"{', '.join(locals_)} = {getter}({v})")
-        shape = self._memo_shape(fields) if self.inlining[:-1] else None  # never the top one
-        if shape is None:
+        if memo is None:
             for field, local in zip(fields, locals_, strict=True):
                 self.value(field["type"], local, i)
         else:
-            self._memoised(full, fields, locals_, shape, i)
-        self.inlining.pop()
+            self.emit(i, f"{memo[1]} = len(out)")
+            self._memoised(self.inlining[-1], fields, locals_, memo[0], i)
 
     def _memo_shape(self, fields: list[Any]) -> int | None:
         """For a record worth memoising, the index of its array field (-1: none).

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from hub.codec import AvroCodec, SchemaStore
 from hub.codec.compiled import compile_encoder, unsupported_reason, zigzag
+from hub.codec.frozen import FrozenRecord
 from hub.codec.schema_store import SchemaVersion
 from hub.codec.writer_runtime import Miss
 from hub.connect.registry import discover
@@ -426,6 +427,58 @@ def test_the_address_memo_is_bounded(citizen: dict[str, Any]) -> None:
         citizen["permanent_address"]["raw"] = f"Số {n}, đường Yersin"
         assert compiled(citizen) == fastavro_body(CITIZEN.parsed, citizen)
     assert 0 < len(_memos(compiled)[0]) <= MEMO
+
+
+def _frozen_memo(compiled: Any) -> dict[int, Any]:
+    [memo] = [v for k, v in compiled.__globals__.items() if k.startswith("_I")]
+    return memo  # type: ignore[no-any-return]
+
+
+def test_a_frozen_address_is_written_once_and_its_bytes_reused(citizen: dict[str, Any]) -> None:
+    """The same FrozenRecord object, wherever it appears, gets the bytes it got the first
+    time (marked here to tell a hit); an equal but distinct one is written again."""
+    compiled = compile_encoder(CITIZEN.parsed)
+    assert compiled is not None
+    shared = FrozenRecord(copy.deepcopy(ADDRESS))
+    citizen["permanent_address"] = citizen["current_address"] = shared
+    first = compiled(citizen)
+    assert first == fastavro_body(CITIZEN.parsed, {**citizen, "current_address": dict(shared)})
+    memo = _frozen_memo(compiled)
+    [(kept, body)] = memo.values()
+    assert kept is shared
+    memo[id(shared)] = (shared, body.replace(b"Yersin", b"YERSIN"))
+    assert compiled(citizen) == first.replace(b"Yersin", b"YERSIN")  # both from the memo
+    equal = FrozenRecord(copy.deepcopy(ADDRESS))
+    assert compiled({**citizen, "permanent_address": equal, "current_address": equal}) == first
+    memo.clear()
+
+
+def test_a_frozen_address_outside_the_fast_path_is_fastavros_to_judge(
+    citizen: dict[str, Any],
+) -> None:
+    compiled = compile_encoder(CITIZEN.parsed)
+    assert compiled is not None
+    odd = FrozenRecord({**ADDRESS, "mapping": "MAYBE"})
+    citizen["current_address"] = odd
+    with pytest.raises(KeyError):  # the enum table's: off the fast path
+        compiled(citizen)
+    with pytest.raises(SchemaValidationError, match="mapping"):
+        AvroCodec(CITIZEN).encode(citizen)
+    assert id(odd) not in _frozen_memo(compiled)
+
+
+def test_the_frozen_memo_is_bounded(citizen: dict[str, Any]) -> None:
+    from hub.codec.writer_runtime import MEMO
+
+    compiled = compile_encoder(CITIZEN.parsed)
+    assert compiled is not None
+    for n in range(MEMO + 10):
+        address = FrozenRecord({**ADDRESS, "raw": f"Số {n}, đường Yersin"})
+        citizen["permanent_address"] = address
+        assert compiled(citizen) == fastavro_body(
+            CITIZEN.parsed, {**citizen, "permanent_address": dict(address)}
+        )
+    assert 0 < len(_frozen_memo(compiled)) <= MEMO
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from connectors.population.mapping import PopulationMapper
 from connectors.population.mock import CORRUPTIONS, PopulationService
 from hub.codec import AvroCodec, SchemaStore
+from hub.codec.frozen import FrozenRecord
 from hub.connect.records import NativeRecord
 from hub.errors import MappingError, NormaliseError, RecordError
 from hub.normalise.dates import DatePrecision
@@ -157,6 +158,18 @@ def test_old_list_address_gets_2025_codes() -> None:
         assert address["candidates_2025"] == [address["ward_code_2025"]]
     assert address["as_of"] == value["meta"]["updated_at"].date().isoformat()
     assert value["temporary_address"] is None
+
+
+def test_one_address_is_one_frozen_record_shared_by_every_record_it_is_in() -> None:
+    """A household's members (and a current residence that is the permanent one) share
+    one FrozenRecord, which the Avro writer writes once; no one can change it."""
+    row = _row(lambda r, p: r["noiOHienTai"] == r["thuongTru"])
+    value = _map(row)
+    address = value["permanent_address"]
+    assert type(address) is FrozenRecord and value["current_address"] is address
+    assert _map(copy.deepcopy(row))["permanent_address"] is address
+    with pytest.raises(TypeError):
+        address["raw"] = "Số 1, đường Khác"
 
 
 def test_some_addresses_map_exactly() -> None:
