@@ -105,10 +105,12 @@ def _old_address(text: str, province: Any, district: Any, ward: Any, as_of: str)
     """:func:`normalise_address_avro` for old-list codes, memoised: a household's members
     share its address, and a citizen's current residence is usually the permanent one.
 
-    The result is shared by every record it is handed to, frozen (the Avro writer writes
-    its bytes once: :mod:`hub.codec.frozen`). Codes other than text or None never reach
-    the cache (they are rejected), so a key never stands for a different input (``1 ==
-    True`` would otherwise collide).
+    The result is shared by every record it is handed to, frozen (the Avro writer writes its
+    bytes once: :mod:`hub.codec.frozen`). The cache's 8,192 addresses (and the writer's
+    memo of them) are objects the garbage collector tracks, a dict and a list each: a
+    full collection of a worker scans them (1.4 ms, measured alone). Codes other than
+    text or None never reach the cache (they are rejected), so a key never stands for a
+    different input (``1 == True`` would otherwise collide).
     """
     return FrozenRecord(
         normalise_address_avro(

@@ -22,6 +22,7 @@ from fastavro.validation import ValidationError, validate
 
 from hub.codec.compiled import CompiledEncoder, compile_encoder
 from hub.codec.diagnose import diagnose
+from hub.codec.frozen import thawed
 from hub.codec.schema_store import SchemaStore, SchemaVersion
 from hub.errors import SchemaError, SchemaValidationError
 
@@ -53,7 +54,8 @@ class SingleObjectFraming:
 #: however many codecs use it: every connector host, and every recipe an encoding worker
 #: is handed (a recipe names its topics, so each host's is new to the worker), builds its
 #: own codecs, and compiling costs milliseconds per schema. A shared writer shares its
-#: memo of encoded sub-records, which holds values and their types only.
+#: memos of encoded sub-records: values and their types, and frozen records (which no one
+#: changes, :mod:`hub.codec.frozen`) with their bytes.
 _writers: dict[tuple[str, bytes], CompiledEncoder | None] = {}
 
 
@@ -122,6 +124,7 @@ class AvroCodec:
         buffer = io.BytesIO()
         buffer.write(self._header)
         original = record
+        record = plain = thawed(record)  # fastavro's writer takes exact dicts and lists only
         if self._named_unions:
             record = dict(record)
             for field, type_name in self._named_unions:
@@ -133,7 +136,7 @@ class AvroCodec:
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise SchemaValidationError(self._explain(original, exc)) from exc
         try:
-            valid = validate(original, self._parsed, raise_errors=False, strict=True)
+            valid = validate(plain, self._parsed, raise_errors=False, strict=True)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise SchemaValidationError(self._explain(original, exc)) from exc
         if not valid:  # the validator names the field only when asked to raise (slow)

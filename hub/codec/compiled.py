@@ -12,11 +12,13 @@ The contract, which the tests check against fastavro itself:
 
 * **Identical bytes.** When the compiled function returns, fastavro's strict writer
   would have written exactly the same bytes for that record, and fastavro's strict
-  validator would have accepted it.
+  validator would have accepted it. (A :class:`~hub.codec.frozen.FrozenRecord` written
+  before is written with the same bytes again, on the promise that it never changes.)
 * **Never a guess.** The compiled function accepts only a narrow, exactly typed subset
   of values (``None``, ``bool``, ``int``, ``float``, ``str``, ``bytes``, ``list``,
   ``dict``, ``datetime.date`` and aware ``datetime.datetime``, never subclasses, but
-  for :class:`~hub.codec.frozen.FrozenRecord` wherever a record goes). On
+  for :class:`~hub.codec.frozen.FrozenRecord` as a record and ``FrozenList`` as an array,
+  outside unions of several non-null branches). On
   anything else — a missing or extra field, a wrong type, an unknown enum symbol, an
   int out of range, a ``Mapping`` that is not a ``dict``, a tuple naming a union
   branch, a naive datetime — it raises, and the caller encodes the record again with

@@ -2,9 +2,9 @@
 
 The generated code is plain Python that refers to a few globals: the zig-zag varint
 writer, float packers, the date and datetime classes, the epoch, the
-:class:`~hub.codec.frozen.FrozenRecord` class, and :class:`Miss`, which it raises for a
-value outside its fast path. :func:`base_namespace` holds them; the
-generator adds its own per-schema constants (encoded prefixes, enum tables, length
+:class:`~hub.codec.frozen.FrozenRecord` and ``FrozenList`` classes, and :class:`Miss`,
+which it raises for a value outside its fast path. :func:`base_namespace` holds them;
+the generator adds its own per-schema constants (encoded prefixes, enum tables, length
 tables from :func:`length_table`). The sizes below bound those tables and caches.
 """
 
@@ -15,7 +15,7 @@ import struct
 from datetime import UTC, date, datetime, timezone
 from typing import Any
 
-from hub.codec.frozen import FrozenRecord
+from hub.codec.frozen import FrozenList, FrozenRecord
 
 __all__ = [
     "CACHE",
@@ -86,6 +86,7 @@ def base_namespace() -> dict[str, Any]:
     return {
         "_Miss": Miss,
         "_Frozen": FrozenRecord,
+        "_FrozenList": FrozenList,
         "_zz": zigzag,
         "_pack_d": struct.Struct("<d").pack,
         "_pack_f": struct.Struct("<f").pack,

@@ -188,7 +188,7 @@ class WriterSource:
 
     def _array(self, node: Any, v: str, i: int, prefix: bytes, _logical: str | None) -> None:
         item = self.name("x")
-        self.emit(i, f"if type({v}) is not list: raise _Miss")
+        self.emit(i, f"if type({v}) is not list and type({v}) is not _FrozenList: raise _Miss")
         self.write_prefix(i, prefix)
         self.emit(i, f"if {v}:")
         self.emit(

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from hub.codec import AvroCodec, SchemaStore
 from hub.codec.compiled import compile_encoder, unsupported_reason, zigzag
-from hub.codec.frozen import FrozenRecord
+from hub.codec.frozen import FrozenList, FrozenRecord, thawed
 from hub.codec.schema_store import SchemaVersion
 from hub.codec.writer_runtime import Miss
 from hub.connect.registry import discover
@@ -45,9 +45,10 @@ LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 
 
 def fastavro_body(parsed: Any, record: Any) -> bytes:
-    """What fastavro's strict writer writes (the reference)."""
+    """What fastavro's strict writer writes (the reference), for the same values: frozen
+    records and lists as the plain dicts and lists its writer takes."""
     buffer = io.BytesIO()
-    schemaless_writer(buffer, parsed, record, strict=True)
+    schemaless_writer(buffer, parsed, thawed(record), strict=True)
     return buffer.getvalue()
 
 
@@ -451,6 +452,8 @@ def test_a_frozen_address_is_written_once_and_its_bytes_reused(citizen: dict[str
     equal = FrozenRecord(copy.deepcopy(ADDRESS))
     assert compiled({**citizen, "permanent_address": equal, "current_address": equal}) == first
     memo.clear()
+    assert type(shared["candidates_2025"]) is FrozenList  # an array the fast path takes
+    assert compiled(citizen) == first
 
 
 def test_a_frozen_address_outside_the_fast_path_is_fastavros_to_judge(
@@ -465,6 +468,20 @@ def test_a_frozen_address_outside_the_fast_path_is_fastavros_to_judge(
     with pytest.raises(SchemaValidationError, match="mapping"):
         AvroCodec(CITIZEN).encode(citizen)
     assert id(odd) not in _frozen_memo(compiled)
+
+
+def test_a_record_off_the_fast_path_with_frozen_parts_is_written_by_fastavro(
+    citizen: dict[str, Any],
+) -> None:
+    """fastavro's writer takes exact dicts and lists only: the codec hands it the frozen
+    parts as plain ones, and a valid record is written, not dead-lettered."""
+    compiled = compile_encoder(CITIZEN.parsed)
+    assert compiled is not None
+    citizen["permanent_address"] = FrozenRecord(copy.deepcopy(ADDRESS))
+    citizen["full_name"] = _Text(citizen["full_name"])  # not exactly str: off the fast path
+    with pytest.raises(Miss):
+        compiled(citizen)
+    assert AvroCodec(CITIZEN).encode(citizen).endswith(fastavro_body(CITIZEN.parsed, citizen))
 
 
 def test_the_frozen_memo_is_bounded(citizen: dict[str, Any]) -> None:

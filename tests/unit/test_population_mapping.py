@@ -170,6 +170,8 @@ def test_one_address_is_one_frozen_record_shared_by_every_record_it_is_in() -> N
     assert _map(copy.deepcopy(row))["permanent_address"] is address
     with pytest.raises(TypeError):
         address["raw"] = "Số 1, đường Khác"
+    with pytest.raises(TypeError):
+        address["candidates_2025"].append("26734")
 
 
 def test_some_addresses_map_exactly() -> None:
