@@ -380,6 +380,11 @@ def _memos(compiled: Any) -> list[dict[Any, Any]]:
     return [v for k, v in compiled.__globals__.items() if k.startswith("_M") and k != "_Miss"]
 
 
+def _frozen_memo(compiled: Any) -> dict[int, Any]:
+    [memo] = [v for k, v in compiled.__globals__.items() if k.startswith("_I")]
+    return memo  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize(
     ("field", "other", "fast"),
     [
@@ -419,20 +424,18 @@ def test_repeated_addresses_come_from_the_memo_with_fastavros_bytes(
         assert AvroCodec(CITIZEN).encode(changed).endswith(fastavro_body(CITIZEN.parsed, changed))
 
 
-def test_the_address_memo_is_bounded(citizen: dict[str, Any]) -> None:
+@pytest.mark.parametrize("frozen", [False, True], ids=["by-value", "frozen-by-identity"])
+def test_the_address_memos_are_bounded(citizen: dict[str, Any], frozen: bool) -> None:
     from hub.codec.writer_runtime import MEMO
 
     compiled = compile_encoder(CITIZEN.parsed)
     assert compiled is not None
     for n in range(MEMO + 10):
-        citizen["permanent_address"]["raw"] = f"Số {n}, đường Yersin"
+        address = {**ADDRESS, "raw": f"Số {n}, đường Yersin"}
+        citizen["permanent_address"] = FrozenRecord(address) if frozen else address
         assert compiled(citizen) == fastavro_body(CITIZEN.parsed, citizen)
-    assert 0 < len(_memos(compiled)[0]) <= MEMO
-
-
-def _frozen_memo(compiled: Any) -> dict[int, Any]:
-    [memo] = [v for k, v in compiled.__globals__.items() if k.startswith("_I")]
-    return memo  # type: ignore[no-any-return]
+    memo = _frozen_memo(compiled) if frozen else _memos(compiled)[0]
+    assert 0 < len(memo) <= MEMO
 
 
 def test_a_frozen_address_is_written_once_and_its_bytes_reused(citizen: dict[str, Any]) -> None:
@@ -482,20 +485,6 @@ def test_a_record_off_the_fast_path_with_frozen_parts_is_written_by_fastavro(
     with pytest.raises(Miss):
         compiled(citizen)
     assert AvroCodec(CITIZEN).encode(citizen).endswith(fastavro_body(CITIZEN.parsed, citizen))
-
-
-def test_the_frozen_memo_is_bounded(citizen: dict[str, Any]) -> None:
-    from hub.codec.writer_runtime import MEMO
-
-    compiled = compile_encoder(CITIZEN.parsed)
-    assert compiled is not None
-    for n in range(MEMO + 10):
-        address = FrozenRecord({**ADDRESS, "raw": f"Số {n}, đường Yersin"})
-        citizen["permanent_address"] = address
-        assert compiled(citizen) == fastavro_body(
-            CITIZEN.parsed, {**citizen, "permanent_address": dict(address)}
-        )
-    assert 0 < len(_frozen_memo(compiled)) <= MEMO
 
 
 @pytest.mark.parametrize(
