@@ -24,7 +24,6 @@ from hub.codec.writer_runtime import (
     LONG_MAX,
     LONG_MIN,
     MEMO,
-    MEMO_FIELDS,
     TABLE,
     base_namespace,
     length_table,
@@ -218,7 +217,7 @@ class WriterSource:
             raise UnsupportedSchema(f"recursive record {full}")
         self.inlining.append(full)
         fields = node["fields"]
-        shape = self._memo_shape(fields) if self.inlining[:-1] else None  # never the top one
+        shape = self.types.memo_shape(fields) if self.inlining[:-1] else None  # never the top one
         if shape is None:
             self._record_fields(fields, v, i, prefix, None)
         else:  # a sub-record worth memoising: a FrozenRecord written before is written again
@@ -243,9 +242,10 @@ class WriterSource:
     def _record_fields(
         self, fields: list[Any], v: str, i: int, prefix: bytes, memo: tuple[int, str] | None
     ) -> None:
-        """A record's type check, ``prefix`` and fields. With ``memo`` (the array field's
-        index, see :meth:`_memo_shape`, and a name), the fields go through the memo of
-        encoded bodies, and the name holds where the body starts in ``out``."""
+        """A record's type check, ``prefix`` and fields. With ``memo`` (the array field's index, see
+        :meth:`~hub.codec.writer_types.SchemaTypes.memo_shape`, and a name), the fields go
+        through the memo of encoded bodies, and the name holds where the body starts in
+        ``out``."""
         names = [f["name"] for f in fields]
         self.emit(
             i,
@@ -265,33 +265,6 @@ class WriterSource:
         else:
             self.emit(i, f"{memo[1]} = len(out)")
             self._memoised(self.inlining[-1], fields, locals_, memo[0], i)
-
-    def _memo_shape(self, fields: list[Any]) -> int | None:
-        """For a record worth memoising, the index of its array field (-1: none).
-
-        Worth it: at least :data:`MEMO_FIELDS` fields, each text (a string or enum,
-        nullable or not) but for at most one array of text. Such sub-records (addresses)
-        repeat across records, and their values' types say all about their bytes.
-        """
-        if len(fields) < MEMO_FIELDS:
-            return None
-        array = -1
-        for n, field in enumerate(fields):
-            kind, node, _ = self.types.resolve(field["type"])
-            if kind == "array" and array < 0 and self._text(node["items"]):
-                array = n
-            elif not self._text(field["type"], nullable=True):
-                return None
-        return array
-
-    def _text(self, schema: Any, *, nullable: bool = False) -> bool:
-        """Whether ``schema`` is a string or enum (or, if ``nullable``, a union of those
-        with null), with no logical type."""
-        kind, node, logical = self.types.resolve(schema)
-        if kind == "union" and nullable:
-            text = [b for b in node if self.types.resolve(b)[0] != "null"]
-            return len(text) < len(node) and all(self._text(b) for b in text)
-        return kind in ("string", "enum") and logical is None
 
     def _memoised(
         self, full: str, fields: list[Any], locals_: list[str], array: int, i: int

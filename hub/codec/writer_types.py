@@ -7,6 +7,7 @@ takes. Two tables, on purpose: :meth:`SchemaTypes.claims` is what fastavro's val
 code writes for it. A union compiles only when no branch handles a type another branch
 claims, so the branch the compiled code picks is always the one fastavro would pick.
 
+It also says which sub-records are worth memoising (:meth:`SchemaTypes.memo_shape`).
 Anything outside the supported subset raises :class:`UnsupportedSchema`.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from fastavro.logical_writers import LOGICAL_WRITERS
 
 from hub.codec.type_names import PRIMITIVES
+from hub.codec.writer_runtime import MEMO_FIELDS
 
 __all__ = ["TYPE_NAMES", "SchemaTypes", "UnsupportedSchema"]
 
@@ -160,3 +162,30 @@ class SchemaTypes:
             "map": {_DICT},
             "record": {_DICT},
         }[kind]
+
+    def memo_shape(self, fields: list[Any]) -> int | None:
+        """For a record worth memoising, the index of its array field (-1: none).
+
+        Worth it: at least :data:`~hub.codec.writer_runtime.MEMO_FIELDS` fields, each text (a string
+        or enum, nullable or not) but for at most one array of text. Such sub-records
+        (addresses) repeat across records, and their values' types say all about their
+        bytes."""
+        if len(fields) < MEMO_FIELDS:
+            return None
+        array = -1
+        for n, field in enumerate(fields):
+            kind, node, _ = self.resolve(field["type"])
+            if kind == "array" and array < 0 and self.is_text(node["items"]):
+                array = n
+            elif not self.is_text(field["type"], nullable=True):
+                return None
+        return array
+
+    def is_text(self, schema: Any, *, nullable: bool = False) -> bool:
+        """Whether ``schema`` is a string or enum (or, if ``nullable``, a union of those
+        with null), with no logical type."""
+        kind, node, logical = self.resolve(schema)
+        if kind == "union" and nullable:
+            text = [b for b in node if self.resolve(b)[0] != "null"]
+            return len(text) < len(node) and all(self.is_text(b) for b in text)
+        return kind in ("string", "enum") and logical is None
