@@ -264,16 +264,18 @@ class WriterSource:
                 self.value(field["type"], local, i)
         else:
             self.emit(i, f"{memo[1]} = len(out)")
-            self._memoised(self.inlining[-1], fields, locals_, memo[0], i)
+            self._memoised(self.inlining[-1], fields, locals_, memo, i)
 
     def _memoised(
-        self, full: str, fields: list[Any], locals_: list[str], array: int, i: int
+        self, full: str, fields: list[Any], locals_: list[str], shape: tuple[int, str], i: int
     ) -> None:
         """Write the fields of a record through a memo of its encoded bodies, keyed by its
         values (the array's items last) and checked by their exact types: a hit writes
-        exactly what encoding the values again would."""
+        exactly what encoding the values again would. ``shape`` is the array field's index
+        and the name that holds where the body starts in ``out``."""
         memo = self.const({}, "_M", full)
-        key, hit, start = self.name("k"), self.name("h"), self.name("s")
+        array, start = shape
+        key, hit = self.name("k"), self.name("h")
         parts = [local for n, local in enumerate(locals_) if n != array]
         if array >= 0:
             parts.append(f"*{locals_[array]}")
@@ -293,7 +295,6 @@ class WriterSource:
         self.emit(i, f"if {hit} is not None and tuple(map(type, {key})) == {hit}[0]:")
         self.emit(i + 1, f"out += {hit}[1]")
         self.emit(i, "else:")
-        self.emit(i + 1, f"{start} = len(out)")
         for field, local in zip(fields, locals_, strict=True):
             self.value(field["type"], local, i + 1)
         self.emits(
